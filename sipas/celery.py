@@ -1,0 +1,12 @@
+"""The Celery application. Worker: `celery -A sipas worker -l info`; beat: `celery -A sipas beat -l info`."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipas.settings")
+
+app = Celery("sipas")
+# Every CELERY_* setting in sipas/settings.py configures the app (broker, JSON only, acks_late, time limits).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,125 @@
+"""Reading officers' spreadsheets (XLSX or CSV) as rows numbered the way a spreadsheet shows them.
+
+Row 1 is the header; data starts at row 2. Every problem is a RowError naming the row and column, so an
+import can report all of them at once and write nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("Row %(row)s, column %(column)s: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+
+class UnreadableFile(Exception):
+    """The file is not a workbook or CSV this portal can read; the message says why in plain words."""
+
+
+def normalise_header(value: Any) -> str:
+    return str(value or "").strip().lower().replace(" ", "_")
+
+
+def read_rows(
+    source: IO[bytes] | str | Path, *, name: str = ""
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
+    """Return the normalised header and an iterator of (row number, {column: value}) for non-empty rows.
+
+    XLSX is read in read-only mode and CSV streamed, so memory does not grow with the file.
+    """
+    label = (name or str(getattr(source, "name", source))).lower()
+    if label.endswith(".csv"):
+        return _read_csv(source)
+    if label.endswith(".xlsx") or label.endswith(".xlsm"):
+        return _read_xlsx(source)
+    raise UnreadableFile(_("Unsupported file type: upload an .xlsx workbook or a UTF-8 .csv file."))
+
+
+def _open_binary(source) -> IO[bytes]:
+    if isinstance(source, (str, Path)):
+        return open(source, "rb")
+    return source
+
+
+def _read_xlsx(source):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(_open_binary(source), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFile(_("The file is not a valid Excel workbook (.xlsx).")) from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header_cells = next(rows, None)
+    if header_cells is None:
+        workbook.close()
+        raise UnreadableFile(_("The workbook's first sheet is empty: row 1 must hold the column names."))
+    header = [normalise_header(cell) for cell in header_cells]
+
+    def iterate():
+        try:
+            for number, cells in enumerate(rows, start=2):
+                if cells is None or all(cell is None or str(cell).strip() == "" for cell in cells):
+                    continue
+                yield number, {key: cells[i] if i < len(cells) else None for i, key in enumerate(header) if key}
+        finally:
+            workbook.close()
+
+    return header, iterate()
+
+
+def _read_csv(source):
+    stream = _open_binary(source)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    try:
+        header_cells = next(reader, None)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(_("The CSV file is not UTF-8 text.")) from exc
+    if header_cells is None:
+        raise UnreadableFile(_("The file is empty: row 1 must hold the column names."))
+    header = [normalise_header(cell) for cell in header_cells]
+
+    def iterate():
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in cells):
+                    continue
+                yield number, {key: cells[i] if i < len(cells) else None for i, key in enumerate(header) if key}
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(_("The CSV file is not UTF-8 text.")) from exc
+
+    return header, iterate()
+
+
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text; whole numbers stored as floats by Excel lose their ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()

@@ -1,0 +1,10 @@
+from celery import shared_task
+
+from sipas.jobs import run_job
+
+
+@shared_task(name="sipas.run_job")
+def run_job_task(job_id: int) -> str:
+    """Thin task: load the job row by id and run it (safe to deliver twice)."""
+    job = run_job(job_id)
+    return job.state if job else "missing"

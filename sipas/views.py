@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from agencies.models import Role
+from agencies.selectors import memberships_of
+from sipas.models import Job
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+@login_required
+def workspace(request):
+    """Each role's area, one card per membership."""
+    memberships = list(memberships_of(request.user))
+    return render(
+        request,
+        "workspace.html",
+        {"memberships": memberships, "is_officer": any(m.role == Role.OFFICER for m in memberships)},
+    )
+
+
+@login_required
+def job_status(request, job_id: int):
+    """A job is visible only to the user who started it (or a superuser); others get 404."""
+    jobs = Job.objects.all() if request.user.is_superuser else Job.objects.filter(created_by=request.user)
+    job = get_object_or_404(jobs, pk=job_id)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(
+            {
+                "id": job.pk,
+                "state": job.state,
+                "progress_done": job.progress_done,
+                "progress_total": job.progress_total,
+                "result": job.result,
+                "errors": job.errors,
+            }
+        )
+    return render(request, "job_status.html", {"job": job})
+
+
+def healthz(request):
+    """Liveness for the proxy and docker-compose: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

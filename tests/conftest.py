@@ -1,0 +1,146 @@
+"""Shared actors and helpers, healthchecks-style: two provinces, an officer of each, a leader, a staff member
+and an enumerator, so every view can be tested for the right and the wrong actor."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from agencies.models import Agency, AgencyKind, Role
+from agencies.rows import AgencyRow
+from agencies.services import grant_membership, sync_agencies
+from sipas.celery import app as celery_app
+
+TREE = [
+    AgencyRow("20", "Tỉnh Lạng Sơn", AgencyKind.PROVINCE, "tỉnh"),
+    AgencyRow("20.SNV", "Sở Nội vụ", AgencyKind.DEPARTMENT, "sở", "20"),
+    AgencyRow("20.STP", "Sở Tư pháp", AgencyKind.DEPARTMENT, "sở", "20"),
+    AgencyRow("06001", "Xã Đoàn Kết", AgencyKind.COMMUNE, "xã", "20"),
+    AgencyRow("06004", "Phường Đông Kinh", AgencyKind.COMMUNE, "phường", "20"),
+    AgencyRow("22", "Tỉnh Quảng Ninh", AgencyKind.PROVINCE, "tỉnh"),
+    AgencyRow("07000", "Đặc khu Vân Đồn", AgencyKind.SPECIAL_ZONE, "đặc khu", "22"),
+]
+
+
+@dataclass
+class Actors:
+    officer_a: object  # officer of province 20
+    officer_b: object  # officer of province 22
+    manager: object  # leader of 20.STP
+    staff: object  # one-stop-shop staff of commune 06001
+    enumerator: object  # enumerator of commune 06004
+    admin: object
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(username=username, password="correct-horse-battery", **extra)
+
+
+@pytest.fixture
+def tree(db) -> dict[str, Agency]:
+    sync_agencies(TREE)
+    return {a.code: a for a in Agency.objects.all()}
+
+
+@pytest.fixture
+def actors(tree) -> Actors:
+    people = Actors(
+        officer_a=make_user("officer_a"),
+        officer_b=make_user("officer_b"),
+        manager=make_user("manager"),
+        staff=make_user("staff"),
+        enumerator=make_user("enumerator"),
+        admin=get_user_model().objects.create_superuser("admin", password="correct-horse-battery"),
+    )
+    grant_membership(user=people.officer_a, agency=tree["20"], role=Role.OFFICER)
+    grant_membership(user=people.officer_b, agency=tree["22"], role=Role.OFFICER)
+    grant_membership(user=people.manager, agency=tree["20.STP"], role=Role.MANAGER)
+    grant_membership(user=people.staff, agency=tree["06001"], role=Role.STAFF)
+    grant_membership(user=people.enumerator, agency=tree["06004"], role=Role.ENUMERATOR)
+    return people
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_eager_celery(settings, tmp_path):
+    """Uploads go to a temporary folder; tasks run in-process unless a test asks for a real worker.
+
+    The test client speaks plain HTTP and nothing ran collectstatic, so the HTTPS redirect and the manifest
+    storage of production are off here (tests/test_settings.py checks both as deployed)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen
+    queue: str
+    log: Path
+
+
+def _database_url_for_subprocess() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    name = str(db["NAME"])
+    if "memory" in name:
+        pytest.skip("a worker process cannot see an in-memory SQLite test database; run with DATABASE_URL")
+    return f"sqlite:///{name}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """A real `celery worker` process on a private Redis queue, reading the test database."""
+    if not os.environ.get("REDIS_URL"):
+        if os.environ.get("CI"):
+            pytest.fail("REDIS_URL must be set in CI: worker tests may not be skipped there")
+        pytest.skip("needs REDIS_URL (a real Celery worker needs Redis); .ci/run sets it")
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_subprocess(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "sipas", "worker", "--pool=solo", "-Q", queue,
+             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+    celery_app.conf.task_always_eager = False
+    previous_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    try:
+        deadline = time.monotonic() + 60
+        node = f"{queue}@{socket.gethostname()}"
+        while not celery_app.control.ping(timeout=0.5, destination=[node]):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+        yield WorkerProcess(process, queue, log)
+    finally:
+        celery_app.conf.task_default_queue = previous_queue
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
