@@ -1,4 +1,4 @@
-"""The Celery application. Worker: `celery -A sipas worker -l info`; beat: `celery -A sipas beat -l info`."""
+"""The Celery application. Worker: `make worker` (celery -A sipas worker -l info); beat: `make beat`."""
 
 import os
 
