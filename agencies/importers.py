@@ -42,9 +42,21 @@ class AgencyFileInvalid(Exception):
         self.errors = errors
 
 
-def parse_agency_file(source, *, name: str = "") -> tuple[list[AgencyRow], dict[str, int]]:
-    """Read and check each row on its own. Returns the rows and each code's row number.
-    Raises AgencyFileInvalid with every problem found."""
+def read_agency_file(source, *, name: str = "", scope=None) -> list[AgencyRow]:
+    """Read and check the whole file: each row on its own, then the rows against each other and the stored
+    tree (see tree_errors). Returns the rows, parents first not guaranteed. Raises AgencyFileInvalid with
+    every problem found, sorted by row."""
+    rows, row_numbers, bad_codes, errors = _parse_rows(source, name=name)
+    errors += tree_errors(rows, row_numbers, scope=scope, known=bad_codes)
+    if not rows and not errors:
+        errors.append(RowError(2, "", _("the file has no data rows")))
+    if errors:
+        raise AgencyFileInvalid(sorted(errors, key=lambda e: (e.row, e.column)))
+    return rows
+
+
+def _parse_rows(source, *, name: str) -> tuple[list[AgencyRow], dict[str, int], set[str], list[RowError]]:
+    """Each row checked on its own: (good rows, row number of each code, codes of bad rows, errors)."""
     try:
         header, rows = read_rows(source, name=name)
     except UnreadableFile as exc:
@@ -56,28 +68,26 @@ def parse_agency_file(source, *, name: str = "") -> tuple[list[AgencyRow], dict[
     errors: list[RowError] = []
     parsed: list[AgencyRow] = []
     row_numbers: dict[str, int] = {}
-    for number, raw in rows:
-        raw = {HEADER_ALIASES.get(k, k): v for k, v in raw.items()}
-        row, row_errors = _parse_row(number, raw, has_successor_column="successor_code" in header)
-        code = row.code if row else cell_text(raw.get("code"))
-        if code and code in row_numbers:
-            row_errors.append(
-                RowError(
-                    number,
-                    "code",
-                    _("code %(code)s is already on row %(row)s") % {"code": code, "row": row_numbers[code]},
+    bad_codes: set[str] = set()
+    try:
+        for number, raw in rows:
+            raw = {HEADER_ALIASES.get(k, k): v for k, v in raw.items()}
+            row, row_errors = _parse_row(number, raw, has_successor_column="successor_code" in header)
+            code = row.code if row else cell_text(raw.get("code"))
+            if code and code in row_numbers:
+                row_errors.append(
+                    RowError(number, "code", _("code %(code)s is already on row %(row)s") % {"code": code, "row": row_numbers[code]})
                 )
-            )
-        elif code:
-            row_numbers[code] = number
-        errors += row_errors
-        if row and not row_errors:
-            parsed.append(row)
-    if not parsed and not errors:
-        errors.append(RowError(2, "", _("the file has no data rows")))
-    if errors:
-        raise AgencyFileInvalid(errors)
-    return parsed, row_numbers
+            elif code:
+                row_numbers[code] = number
+            errors += row_errors
+            if row and not row_errors:
+                parsed.append(row)
+            elif code:
+                bad_codes.add(code)
+    except UnreadableFile as exc:  # e.g. a CSV that stops being UTF-8 after its first block
+        errors.append(RowError(0, "", str(exc)))
+    return parsed, row_numbers, bad_codes, errors
 
 
 def _parse_row(number: int, raw: dict, *, has_successor_column: bool) -> tuple[AgencyRow | None, list[RowError]]:
@@ -148,17 +158,19 @@ def _parse_date(value, column: str, fail) -> datetime.date | None:
     return None
 
 
-def validate_tree(rows: list[AgencyRow], row_numbers: dict[str, int], scope=None) -> None:
+def tree_errors(rows: list[AgencyRow], row_numbers: dict[str, int], *, scope=None, known: set[str] = frozenset()) -> list[RowError]:
     """Check the rows against each other and the stored tree: parents and successors exist, no cycles,
     and, when `scope` (a queryset of agencies) is given, every stored agency the file touches or hangs
-    rows under lies inside it. Raises AgencyFileInvalid with every problem found."""
+    rows under lies inside it. Codes in `known` (rows with errors of their own) count as present, so their
+    children are not reported a second time."""
     in_file = {r.code: r for r in rows}
+    known = set(known) | set(in_file)
     referenced = {r.parent_code for r in rows if r.parent_code} | {r.successor_code for r in rows if r.successor_code}
     stored_parent = dict(Agency.objects.filter(code__in=referenced | set(in_file)).values_list("code", "parent__code"))
     errors: list[RowError] = []
     for row in rows:
         number = row_numbers[row.code]
-        if row.parent_code and row.parent_code not in in_file and row.parent_code not in stored_parent:
+        if row.parent_code and row.parent_code not in known and row.parent_code not in stored_parent:
             errors.append(
                 RowError(
                     number,
@@ -166,7 +178,7 @@ def validate_tree(rows: list[AgencyRow], row_numbers: dict[str, int], scope=None
                     _("parent %(code)s is neither in the file nor stored") % {"code": row.parent_code},
                 )
             )
-        if row.successor_code and row.successor_code not in in_file and row.successor_code not in stored_parent:
+        if row.successor_code and row.successor_code not in known and row.successor_code not in stored_parent:
             errors.append(
                 RowError(
                     number,
@@ -178,8 +190,7 @@ def validate_tree(rows: list[AgencyRow], row_numbers: dict[str, int], scope=None
         errors += _scope_errors(rows, row_numbers, set(stored_parent), scope)
     if not errors:
         errors = _cycle_errors(rows, row_numbers, stored_parent)
-    if errors:
-        raise AgencyFileInvalid(errors)
+    return errors
 
 
 def _scope_errors(rows, row_numbers, stored: set[str], scope) -> list[RowError]:

@@ -46,10 +46,9 @@ def province_rows(code: str | int) -> list[AgencyRow]:
     except ValueError as exc:
         raise UnknownProvince(str(code)) from exc
     pcode = province_code_text(province.code)
-    if province.division_type == VietNamDivisionType.TINH:
-        name = f"Tỉnh {province.name}"
-    else:
-        name = f"Thành phố {province.name}"
+    # The list names provinces bare ("Lạng Sơn") but centrally-run cities in full ("Thành phố Hà Nội").
+    prefix = "Tỉnh" if province.division_type == VietNamDivisionType.TINH else "Thành phố"
+    name = province.name if province.name.startswith(prefix) else f"{prefix} {province.name}"
     rows = [
         AgencyRow(
             code=pcode,

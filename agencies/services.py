@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import official
-from agencies.importers import AgencyFileInvalid, parse_agency_file, validate_tree
+from agencies.importers import AgencyFileInvalid, read_agency_file
 from agencies.models import Agency, Membership, ServicePoint
 from agencies.rows import AgencyRow
 from sipas.audit import record_audit
@@ -171,8 +171,7 @@ def import_agency_file(*, source, name: str = "", acting_user=None, scope=None) 
     """Load an officer's own list (XLSX or CSV). All or nothing: raises AgencyFileInvalid listing every bad
     row (spreadsheet row number, column, reason) and writes nothing. With `scope` (the acting officer's
     agencies) the file may only change or add agencies inside it."""
-    rows, row_numbers = parse_agency_file(source, name=name)
-    validate_tree(rows, row_numbers, scope=scope)
+    rows = read_agency_file(source, name=name, scope=scope)
     try:
         return sync_agencies(rows, acting_user=acting_user, source=f"file:{name}")
     except AgencyTreeError as exc:  # validate_tree catches these first; kept as a last guard

@@ -22,7 +22,10 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-sipas-embedded-development-key-do-not-deploy"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # base of survey links printed as QR codes
+# Key of the one-way hashes of dossier codes and network addresses. Keep it stable: changing it makes the
+# same dossier hash differently, so an old invitation would no longer be found for its dossier.
+HASH_KEY = env_str("HASH_KEY") or SECRET_KEY
 
 INSTALLED_APPS = [
     "django.contrib.admin",

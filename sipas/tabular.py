@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -41,7 +42,7 @@ class UnreadableFile(Exception):
 
 
 def normalise_header(value: Any) -> str:
-    return str(value or "").strip().lower().replace(" ", "_")
+    return unicodedata.normalize("NFC", str(value or "").strip().lower().replace(" ", "_"))
 
 
 def read_rows(
@@ -68,8 +69,9 @@ def _open_binary(source) -> IO[bytes]:
 def _read_xlsx(source):
     from openpyxl import load_workbook
 
+    stream = _open_binary(source)  # a missing path raises FileNotFoundError for the caller to report
     try:
-        workbook = load_workbook(_open_binary(source), read_only=True, data_only=True)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile(_("The file is not a valid Excel workbook (.xlsx).")) from exc
     sheet = workbook.worksheets[0]
@@ -117,9 +119,10 @@ def _read_csv(source):
 
 
 def cell_text(value: Any) -> str:
-    """A cell as trimmed text; whole numbers stored as floats by Excel lose their ".0"."""
+    """A cell as trimmed NFC text; whole numbers stored as floats by Excel lose their ".0". NFC makes text
+    typed in decomposed Unicode (Unikey's "Unicode tổ hợp") equal to the same text typed precomposed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return unicodedata.normalize("NFC", str(value).strip())

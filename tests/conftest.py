@@ -77,6 +77,7 @@ def _isolated_media_and_eager_celery(settings, tmp_path):
     The test client speaks plain HTTP and nothing ran collectstatic, so the HTTPS redirect and the manifest
     storage of production are off here (tests/test_settings.py checks both as deployed)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; strength is not under test
     cache.clear()  # throttling and rate-limit counters must not leak from one test into the next
     settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {

@@ -4,6 +4,9 @@ from django.utils.translation import gettext as _
 
 from agencies import official
 from agencies.demo import seed_demo_agencies
+from agencies.models import Agency
+from surveys.demo import ensure_demo_campaign, synthetic_responses
+from surveys.services.links import link_url
 
 
 class Command(BaseCommand):
@@ -14,13 +17,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default="20", help="official province code (default 20, Lạng Sơn)")
-        parser.add_argument("--responses", type=int, default=0, help="synthetic responses (needs the survey module)")
+        parser.add_argument("--responses", type=int, default=3000, help="synthetic responses to add (default 3000)")
+        parser.add_argument("--campaign", default="demo", help="slug of the demo campaign (default demo)")
         parser.add_argument("--seed", type=int, default=1, help="random seed for synthetic data")
         parser.add_argument(
             "--force", action="store_true", help="run even with DEBUG off (demo accounts have public passwords)"
         )
 
-    def handle(self, *args, province, force, **options):
+    def handle(self, *args, province, force, responses, seed, campaign, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 _("seed_demo creates accounts with public passwords: run it with DEBUG=true, or pass --force.")
@@ -36,3 +40,19 @@ class Command(BaseCommand):
         for user in users:
             where = user.agency.name if user.agency else _("whole portal")
             self.stdout.write(f"  {user.username:<16} {user.password:<24} {user.role:<11} {where}")
+        demo = ensure_demo_campaign(province=Agency.objects.get(code=f"{int(province):02d}"), slug=campaign)
+        added = synthetic_responses(campaign=demo, count=responses, seed=seed) if responses else 0
+        self.stdout.write(
+            _(
+                "Campaign %(slug)s: %(agencies)s agencies surveyed, %(added)s synthetic responses added (%(total)s in all)."
+            )
+            % {
+                "slug": demo.slug,
+                "agencies": demo.participants.count(),
+                "added": added,
+                "total": demo.responses.count(),
+            }
+        )
+        link = demo.links.filter(single_use=False).select_related("agency").first()
+        if link:
+            self.stdout.write(_("Try the citizen form: %(url)s") % {"url": link_url(link)})

@@ -1,0 +1,108 @@
+"""Survey links: a reusable link per surveyed agency and service point (posters), and single-use
+invitations tied to a dossier code, which is stored only as a keyed hash."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+import segno
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, ServicePoint
+from sipas.audit import record_audit
+from surveys.models import Campaign, CampaignState, SurveyLink
+
+DOSSIER_CODE_MAX = 64
+
+
+class InvitationError(ValueError):
+    pass
+
+
+def keyed_hash(value: str, *, purpose: str) -> str:
+    """HMAC-SHA256 of `value` under the portal's HASH_KEY: the same input maps to the same hash, which cannot
+    be reversed without the key (dossier codes, network addresses)."""
+    return salted_hmac(f"sipas.{purpose}", value.strip(), secret=settings.HASH_KEY, algorithm="sha256").hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)  # 16 URL-safe characters, 96 bits: short enough for a small QR code
+
+
+def link_url(link: SurveyLink) -> str:
+    return f"{settings.SITE_URL}{reverse('surveys:form', args=[link.token])}"
+
+
+def ensure_reusable_links(*, campaign: Campaign) -> list[SurveyLink]:
+    """Create the missing reusable links of a campaign (one per surveyed agency and per active service point
+    of it); return all of them in agency order. Idempotent."""
+    with transaction.atomic():
+        have = set(
+            SurveyLink.objects.filter(campaign=campaign, single_use=False).values_list("agency_id", "service_point_id")
+        )
+        missing = []
+        for participant in campaign.participants.select_related("agency"):
+            agency = participant.agency
+            if (agency.pk, None) not in have:
+                missing.append(SurveyLink(campaign=campaign, agency=agency, token=new_token()))
+            for point in agency.service_points.filter(is_active=True):
+                if (agency.pk, point.pk) not in have:
+                    missing.append(SurveyLink(campaign=campaign, agency=agency, service_point=point, token=new_token()))
+        SurveyLink.objects.bulk_create(missing)
+    return list(
+        SurveyLink.objects.filter(campaign=campaign, single_use=False)
+        .select_related("agency", "service_point")
+        .order_by("agency__path", "service_point__code")
+    )
+
+
+def create_invitation(
+    *,
+    campaign: Campaign,
+    agency: Agency,
+    dossier_code: str,
+    service_point: ServicePoint | None = None,
+    acting_user=None,
+) -> tuple[SurveyLink, bool]:
+    """The single-use link for one dossier (mã hồ sơ): created once, returned again for the same dossier.
+    Returns (link, created). Raises InvitationError for an agency not surveyed, a closed campaign or a bad code."""
+    code = dossier_code.strip()
+    if not code or len(code) > DOSSIER_CODE_MAX:
+        raise InvitationError(_("A dossier code has 1 to %(max)s characters.") % {"max": DOSSIER_CODE_MAX})
+    if campaign.state not in (CampaignState.DRAFT, CampaignState.OPEN):
+        raise InvitationError(_("The campaign is closed: no new invitations."))
+    if not campaign.participants.filter(agency=agency).exists():
+        raise InvitationError(_("Agency %(code)s is not surveyed in this campaign.") % {"code": agency.code})
+    if service_point is not None and service_point.agency_id != agency.pk:
+        raise InvitationError(_("The service point does not belong to this agency."))
+    dossier_hash = keyed_hash(code, purpose="dossier")
+    existing = SurveyLink.objects.filter(campaign=campaign, dossier_hash=dossier_hash).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            link = SurveyLink.objects.create(
+                campaign=campaign, agency=agency, service_point=service_point, token=new_token(), single_use=True,
+                dossier_hash=dossier_hash, created_by=acting_user,
+            )  # fmt: skip
+            record_audit(actor=acting_user, action="invitation.created", target=link)
+    except IntegrityError:  # the same dossier sent twice at once: the other request created it
+        return SurveyLink.objects.get(campaign=campaign, dossier_hash=dossier_hash), False
+    return link, True
+
+
+def qr_svg(url: str, *, scale: int = 8) -> str:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True)
+    return buffer.getvalue().decode()
+
+
+def qr_png(url: str, *, scale: int = 10) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()

@@ -1,0 +1,126 @@
+"""The citizen's survey: /s/<token>/. Works without JavaScript; the small script only keeps answers in the
+browser while filling and shows progress."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from sipas.net import client_ip
+from surveys.forms import SurveyForm
+from surveys.models import Channel, SurveyLink
+from surveys.services.campaigns import accepts
+from surveys.services.links import keyed_hash, link_url, qr_png, qr_svg
+from surveys.services.responses import SubmissionRejected, question_set, submit_response
+
+DEVICE_COOKIE = "sipas_device"
+RATE_LIMIT = 20  # submissions from one address per campaign per window before we ask to wait
+RATE_WINDOW_SECONDS = 600
+
+
+def _find_link(token: str) -> SurveyLink | None:
+    return (
+        SurveyLink.objects.select_related("campaign__methodology", "agency", "service_point")
+        .filter(token=token)
+        .first()
+    )
+
+
+def _unavailable(request, reason: str, link: SurveyLink | None = None):
+    status = {"unknown": 404, "used": 410, "closed": 410, "not_started": 403, "channel": 403, "agency": 403}[reason]
+    return render(request, "surveys/unavailable.html", {"reason": reason, "link": link}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey_form(request, token: str):
+    link = _find_link(token)
+    if link is None:
+        return _unavailable(request, "unknown")
+    campaign = link.campaign
+    channel = Channel.QR if request.GET.get("c") == "qr" else Channel.WEB
+    if link.single_use and link.used_at and request.method == "GET":
+        return _unavailable(request, "used", link)
+    questions = question_set(campaign, link.agency)
+    form = SurveyForm(request.POST or None, questions=questions, scale=campaign.methodology.scale)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "GET":
+        reason = accepts(campaign, channel)
+        if reason:
+            return _unavailable(request, reason, link)
+    elif form.is_valid():
+        ip = client_ip(request)
+        if _rate_limited(campaign.pk, ip):
+            errors["__all__"] = _(
+                "Many responses were just sent from your network. Your answers are kept on this page: please wait "
+                "a few minutes and press Send again."
+            )
+            status = 429
+        else:
+            try:
+                submit_response(
+                    campaign=campaign, agency=link.agency, service_point=link.service_point, link=link,
+                    answers=form.raw_answers(), client_id=form.cleaned_data["client_id"], channel=channel,
+                    respondent_type=form.cleaned_data["respondent_type"], duration_seconds=form.duration_seconds(),
+                    ip=ip, device=request.COOKIES.get(DEVICE_COOKIE, ""), honeypot=bool(form.cleaned_data["website"]),
+                    strict_skips=False, questions=questions,
+                )  # fmt: skip
+            except SubmissionRejected as rejected:
+                if rejected.reason != "invalid":
+                    return _unavailable(request, rejected.reason, link)
+                errors = rejected.errors
+                status = 400
+            else:
+                return redirect("surveys:thanks", token=token)
+    else:
+        errors = {"__all__": _("The form could not be read. Please check your answers and send again.")}
+        status = 400
+    response = render(
+        request,
+        "surveys/form.html",
+        {"link": link, "campaign": campaign, "form": form, "sections": form.sections(errors), "errors": errors,
+         "error_count": len(errors), "channel": channel},
+        status=status,
+    )  # fmt: skip
+    if DEVICE_COOKIE not in request.COOKIES:
+        response.set_cookie(
+            DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=365 * 24 * 3600, httponly=True, samesite="Lax"
+        )
+    return response
+
+
+def _rate_limited(campaign_id: int, ip: str) -> bool:
+    """Count submissions per address; the cache is optional here: if it is down, nobody is limited."""
+    if not ip:
+        return False
+    key = f"survey-rate:{campaign_id}:{keyed_hash(ip, purpose='ip')}"
+    try:
+        cache.add(key, 0, RATE_WINDOW_SECONDS)
+        return cache.incr(key) > RATE_LIMIT
+    except Exception:
+        return False
+
+
+@never_cache
+def survey_thanks(request, token: str):
+    link = _find_link(token)
+    if link is None:
+        return _unavailable(request, "unknown")
+    return render(request, "surveys/thanks.html", {"link": link, "campaign": link.campaign})
+
+
+def survey_qr(request, token: str, fmt: str):
+    link = _find_link(token)
+    if link is None:
+        return _unavailable(request, "unknown")
+    url = link_url(link) + "?c=qr"
+    if fmt == "svg":
+        return HttpResponse(qr_svg(url), content_type="image/svg+xml")
+    return HttpResponse(qr_png(url), content_type="image/png")
