@@ -55,6 +55,14 @@ class SurveyForm(forms.Form):
             return None
         return max(0, int(timezone.now().timestamp() - float(started)))
 
+    def skip_rules(self) -> list[dict]:
+        """One entry per distinct skip condition, for the CSS that hides follow-ups without JavaScript."""
+        rules: dict[str, dict] = {}
+        for question in self.questions.questions:
+            if question.shown_if:
+                rules.setdefault(_when(question), {"when": _when(question), **question.shown_if})
+        return list(rules.values())
+
     def sections(self, errors: dict[str, str]) -> list[dict]:
         """Questions grouped for display, each with its options, current value and error."""
         sections: list[dict] = []
