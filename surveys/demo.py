@@ -14,7 +14,9 @@ from surveys.models import Campaign, CampaignState, Channel, Methodology, Respon
 from surveys.services.campaigns import create_campaign, transition_campaign
 from surveys.services.links import ensure_reusable_links
 
-DEMO_SAMPLES = {AgencyKind.DEPARTMENT: 100, AgencyKind.COMMUNE: 60, AgencyKind.SPECIAL_ZONE: 60}
+DEMO_SAMPLES = {AgencyKind.DEPARTMENT: 30, AgencyKind.COMMUNE: 25, AgencyKind.SPECIAL_ZONE: 25}
+# How much each factor's satisfaction drives overall satisfaction in the synthetic data (civil servants most).
+DRIVER_WEIGHTS = {"TC": 0.1, "TT": 0.2, "CC": 0.35, "KQ": 0.25, "GY": 0.1}
 
 
 def ensure_demo_campaign(*, province: Agency, slug: str = "demo", acting_user=None) -> Campaign:
@@ -63,7 +65,7 @@ def synthetic_responses(*, campaign: Campaign, count: int, seed: int = 1, batch:
                     answers=answers,
                     submitted_at=start + datetime.timedelta(seconds=rng.randrange(span)),
                     duration_seconds=int(rng.uniform(70, 400)),
-                )  # fmt: skip
+                )
             )
             if len(rows) >= batch:
                 created += len(Response.objects.bulk_create(rows))
@@ -74,12 +76,13 @@ def synthetic_responses(*, campaign: Campaign, count: int, seed: int = 1, batch:
 
 def _answers(rng: random.Random, questions, base: float, offsets, agency_id) -> dict:
     answers: dict = {}
+    mood = rng.gauss(0, 0.12)  # one respondent is more or less pleased overall: answers correlate
     for q in questions:
         if q.kind == "scale5":
-            if rng.random() < 0.06:
+            if rng.random() < 0.06 or q.role == "overall":
                 continue
             factor = q.factor.code if q.factor_id else None
-            p = base + (offsets[(agency_id, factor)] if factor else 0)
+            p = base + mood + (offsets[(agency_id, factor)] if factor else 0)
             answers[q.code] = rng.choice([4, 5, 5]) if rng.random() < p else rng.choice([1, 2, 3, 3])
         elif q.code == "PA":
             answers["PA"] = "1" if rng.random() < 0.3 else "2"
@@ -90,6 +93,10 @@ def _answers(rng: random.Random, questions, base: float, offsets, agency_id) -> 
                 answers[q.code] = rng.choice(q.options)["code"]
         elif q.kind == "multi":
             answers[q.code] = sorted(rng.sample([o["code"] for o in q.options], rng.randint(1, q.max_choices or 1)))
+    drivers = [(w, answers[f"HL_{f}"] >= 4) for f, w in DRIVER_WEIGHTS.items() if f"HL_{f}" in answers]
+    if drivers and rng.random() > 0.04:
+        pleased = sum(w for w, positive in drivers if positive) / sum(w for w, _ in drivers)
+        answers["HL"] = rng.choice([4, 5, 5]) if rng.random() < 0.05 + 0.9 * pleased else rng.choice([1, 2, 3, 3])
     for code in ("GY2", "GY3", "GY4", "HL_GY"):
         if answers.get("PA") != "1":
             answers.pop(code, None)

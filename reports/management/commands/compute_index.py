@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from reports.services.compute import ComputeError, compute_campaign_index
+from surveys.models import Campaign
+
+
+class Command(BaseCommand):
+    help = "Compute a campaign's SIPAS index now (in this process) and print the run id and a short summary."
+
+    def add_arguments(self, parser):
+        parser.add_argument("campaign", help="the campaign's slug")
+
+    def handle(self, *args, campaign, **options):
+        found = Campaign.objects.select_related("methodology", "root").filter(slug=campaign).first()
+        if found is None:
+            raise CommandError(_("No campaign with the short name %(slug)s.") % {"slug": campaign})
+        try:
+            run = compute_campaign_index(campaign=found)
+        except ComputeError as exc:
+            raise CommandError(str(exc)) from None
+        total = run.group_results.get(key="campaign").figures
+        ranked = run.agency_results.filter(rank__isnull=False).count()
+        self.stdout.write(f"run {run.pk}")
+        self.stdout.write(
+            _(
+                "Campaign %(slug)s, run #%(number)s: %(counted)s responses counted, %(excluded)s excluded; "
+                "%(agencies)s agencies, %(ranked)s ranked; SIPAS %(sipas)s, overall satisfaction %(hl)s."
+            )
+            % {
+                "slug": found.slug,
+                "number": run.number,
+                "counted": run.responses_counted,
+                "excluded": run.responses_excluded,
+                "agencies": run.agency_results.count(),
+                "ranked": ranked,
+                "sipas": _fmt(total["sipas"]),
+                "hl": _fmt(total["hl"]),
+            }
+        )
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.2f}"

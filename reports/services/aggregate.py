@@ -1,0 +1,163 @@
+"""The one aggregation of a campaign's answers: a single GROUP BY agency over the response rows.
+
+Each answer is pulled out of the row's JSON once (in a fenced subquery), then counted. The result per
+agency is a flat dict of counts ("a:TC1" answered, "p:TC1" positive, "s:TC1" sum, ...). Counts add up, so a
+level's or the campaign's pooled figures are the sums of its agencies' counts; no second pass over
+responses is ever needed. Works on PostgreSQL (JSONB) and SQLite (JSON1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from django.db import connection
+
+from surveys.models import Campaign, QuestionKind, QuestionRole
+
+CODE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to count, derived from a methodology version."""
+
+    positive_min: int
+    scaled: tuple[str, ...]
+    choices: dict[str, tuple[str, ...]]  # single choice / yes-no: reported facts and the filter
+    multi: dict[str, tuple[str, ...]]  # needs and expectations
+    factors: dict[str, dict] = field(default_factory=dict)  # code -> {"criteria": [...], "satisfaction": code}
+    overall: str | None = None
+
+    @property
+    def satisfaction_codes(self) -> list[str]:
+        return [f["satisfaction"] for f in self.factors.values() if f["satisfaction"]]
+
+
+def plan_for(campaign: Campaign) -> Plan:
+    questions = list(campaign.methodology.questions.select_related("factor").order_by("order"))
+    for question in questions:
+        if not CODE.match(question.code) or any(not CODE.match(o["code"]) for o in question.options):
+            raise ValueError(f"question code {question.code!r} is not a plain identifier")
+    factors: dict[str, dict] = {}
+    for factor in campaign.methodology.factors.order_by("order"):
+        factors[factor.code] = {"criteria": [], "satisfaction": None}
+    for q in questions:
+        if q.role == QuestionRole.CRITERION and q.factor_id:
+            factors[q.factor.code]["criteria"].append(q.code)
+        elif q.role == QuestionRole.FACTOR_SATISFACTION and q.factor_id:
+            factors[q.factor.code]["satisfaction"] = q.code
+    overall = next((q.code for q in questions if q.role == QuestionRole.OVERALL), None)
+    return Plan(
+        positive_min=campaign.methodology.positive_min,
+        scaled=tuple(q.code for q in questions if q.kind == QuestionKind.SCALE5),
+        choices={
+            q.code: tuple(q.option_codes())
+            for q in questions
+            if q.kind in (QuestionKind.SINGLE, QuestionKind.YES_NO, QuestionKind.PRIORITY3)
+            and q.role in (QuestionRole.FACT, QuestionRole.FILTER)
+        },
+        multi={q.code: tuple(q.option_codes()) for q in questions if q.kind == QuestionKind.MULTI},
+        factors=factors,
+        overall=overall,
+    )
+
+
+def _sql(plan: Plan, vendor: str) -> tuple[str, list[str]]:
+    """Build the aggregation query and the names of its columns. Codes are interpolated, which is safe
+    because plan_for only admits plain identifiers; the campaign id is a parameter."""
+    columns: list[str] = []
+    alias: dict[str, str] = {}
+    for i, code in enumerate(plan.scaled):
+        alias[code] = f"s{i}"
+        if vendor == "postgresql":
+            columns.append(f"(answers->>'{code}')::int AS s{i}")
+        else:
+            columns.append(f"CAST(json_extract(answers, '$.{code}') AS INTEGER) AS s{i}")
+    for i, code in enumerate(plan.choices):
+        alias[code] = f"c{i}"
+        columns.append(
+            f"answers->>'{code}' AS c{i}" if vendor == "postgresql" else f"json_extract(answers, '$.{code}') AS c{i}"
+        )
+    for i, code in enumerate(plan.multi):
+        alias[code] = f"m{i}"
+        columns.append(
+            f"answers->'{code}' AS m{i}" if vendor == "postgresql" else f"json_extract(answers, '$.{code}') AS m{i}"
+        )
+
+    aggregates = ["count(*)"]
+    names = ["n"]
+
+    def add(name: str, expression: str) -> None:
+        names.append(name)
+        aggregates.append(expression)
+
+    positive = plan.positive_min
+    for code in plan.scaled:
+        a = alias[code]
+        add(f"a:{code}", f"count({a})")
+        add(f"p:{code}", f"count(*) FILTER (WHERE {a} >= {positive})")
+        add(f"s:{code}", f"coalesce(sum({a}), 0)")
+        add(f"q:{code}", f"coalesce(sum({a} * {a}), 0)")
+    for code, options in plan.choices.items():
+        a = alias[code]
+        add(f"a:{code}", f"count({a})")
+        for option in options:
+            add(f"k:{code}:{option}", f"count(*) FILTER (WHERE {a} = '{option}')")
+    for code, options in plan.multi.items():
+        a = alias[code]
+        add(f"a:{code}", f"count({a})")
+        for option in options:
+            test = f"{a} @> '[\"{option}\"]'::jsonb" if vendor == "postgresql" else f"instr({a}, '\"{option}\"') > 0"
+            add(f"k:{code}:{option}", f"count(*) FILTER (WHERE {test})")
+    satisfaction = plan.satisfaction_codes
+    for f, g in combinations(satisfaction, 2):  # co-answers, for the covariance in SIPAS's interval
+        x, y = alias[f], alias[g]
+        add(f"nn:{f}:{g}", f"count(*) FILTER (WHERE {x} IS NOT NULL AND {y} IS NOT NULL)")
+        add(f"pp:{f}:{g}", f"count(*) FILTER (WHERE {x} >= {positive} AND {y} >= {positive})")
+    if plan.overall:
+        y = alias[plan.overall]
+        for f in satisfaction:  # sums for the correlation of each factor's satisfaction with overall
+            x = alias[f]
+            both = f"{x} IS NOT NULL AND {y} IS NOT NULL"
+            add(f"dn:{f}", f"count(*) FILTER (WHERE {both})")
+            add(f"dx:{f}", f"coalesce(sum({x}) FILTER (WHERE {both}), 0)")
+            add(f"dy:{f}", f"coalesce(sum({y}) FILTER (WHERE {both}), 0)")
+            add(f"dxy:{f}", f"coalesce(sum({x} * {y}), 0)")
+            add(f"dxx:{f}", f"coalesce(sum({x} * {x}) FILTER (WHERE {both}), 0)")
+            add(f"dyy:{f}", f"coalesce(sum({y} * {y}) FILTER (WHERE {both}), 0)")
+    fence = "OFFSET 0" if vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+    not_excluded = "NOT excluded" if vendor == "postgresql" else "excluded = 0"
+    sql = (
+        f"SELECT agency_id, {', '.join(aggregates)} FROM ("
+        f"SELECT agency_id, {', '.join(columns) if columns else 'NULL AS none'} FROM surveys_response "
+        f"WHERE campaign_id = %s AND {not_excluded} {fence}) AS r GROUP BY agency_id"
+    )
+    return sql, names
+
+
+def aggregate_counts(campaign: Campaign, plan: Plan) -> dict[int, dict[str, int]]:
+    """Counts per agency id over the campaign's responses that are not excluded. One query."""
+    sql, names = _sql(plan, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk])
+        rows = cursor.fetchall()
+    return {row[0]: {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)} for row in rows}
+
+
+def input_fingerprint(campaign: Campaign) -> dict[str, object]:
+    """What the inputs of a run were: every response stored and every decision. Responses are never edited
+    after they are stored, so (count, sum and max of ids) per decision identify the set exactly enough to
+    tell whether anything changed since a run. One small GROUP BY query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT excluded, decision_rule, count(*), coalesce(sum(id), 0), coalesce(max(id), 0) "
+            "FROM surveys_response WHERE campaign_id = %s GROUP BY excluded, decision_rule ORDER BY 1, 2",
+            [campaign.pk],
+        )
+        rows = cursor.fetchall()
+    return {
+        "groups": [[bool(e), rule, int(n), int(s), int(m)] for e, rule, n, s, m in rows],
+        "excluded_by_rule": {rule or "manual": int(n) for e, rule, n, _s, _m in rows if e},
+    }

@@ -1,0 +1,87 @@
+"""Appraisal (thẩm định) and publication of a run, and agency action plans. A published run never changes."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+from reports.models import ActionPlan, Appraisal, IndexRun
+from sipas.audit import record_audit
+from surveys.models import CampaignState
+
+
+class PublicationError(Exception):
+    pass
+
+
+def appraise_run(*, run: IndexRun, approved: bool, note: str, acting_user) -> Appraisal:
+    """Record Home Affairs' appraisal of the latest run. Approval moves run and campaign to "appraised";
+    a rejection marks the run rejected (a new computation follows). Raises PublicationError."""
+    if not note.strip():
+        raise PublicationError(_("Write the appraisal's conclusion."))
+    with transaction.atomic():
+        run = IndexRun.objects.select_for_update().select_related("campaign").get(pk=run.pk)
+        campaign = run.campaign
+        if run.state != IndexRun.State.COMPUTED:
+            raise PublicationError(_("Only a computed run that is not yet appraised can be appraised."))
+        if run.summary.get("interim") or campaign.state != CampaignState.COMPUTED:
+            raise PublicationError(_("Close the campaign and compute it before the appraisal."))
+        if campaign.runs.filter(number__gt=run.number).exists():
+            raise PublicationError(_("A newer run exists: appraise the latest run."))
+        appraisal = Appraisal.objects.create(run=run, approved=approved, note=note.strip(), appraised_by=acting_user)
+        run.state = IndexRun.State.APPRAISED if approved else IndexRun.State.REJECTED
+        run.save(update_fields=["state"])
+        if approved:
+            campaign.state = CampaignState.APPRAISED
+            campaign.save(update_fields=["state", "updated_at"])
+        record_audit(actor=acting_user, action="index.appraised", target=run, approved=approved, note=note.strip())
+    return appraisal
+
+
+def publish_run(*, run: IndexRun, acting_user) -> IndexRun:
+    """Publish an appraised run: its figures become the campaign's public results, for good."""
+    with transaction.atomic():
+        run = IndexRun.objects.select_for_update().select_related("campaign").get(pk=run.pk)
+        if run.state != IndexRun.State.APPRAISED:
+            raise PublicationError(_("Only an appraised run can be published."))
+        run.state = IndexRun.State.PUBLISHED
+        run.published_at = timezone.now()
+        run.published_by = acting_user
+        run.save(update_fields=["state", "published_at", "published_by"])
+        campaign = run.campaign
+        campaign.state = CampaignState.PUBLISHED
+        campaign.save(update_fields=["state", "updated_at"])
+        record_audit(actor=acting_user, action="index.published", target=run, checksum=run.checksum)
+    return run
+
+
+def record_action_plan(
+    *, campaign, agency: Agency, criterion: str, action: str, owner: str, due: datetime.date, acting_user
+) -> ActionPlan:
+    """An agency leader's plan for a criterion of the campaign's questionnaire. Raises ValueError."""
+    if not campaign.methodology.questions.filter(code=criterion, role="criterion").exists():
+        raise ValueError(_("%(code)s is not a criterion of this questionnaire.") % {"code": criterion})
+    if not action.strip() or not owner.strip():
+        raise ValueError(_("Say what will be done and who is responsible."))
+    with transaction.atomic():
+        plan = ActionPlan.objects.create(
+            campaign=campaign, agency=agency, criterion=criterion, action=action.strip(), owner=owner.strip(),
+            due=due, created_by=acting_user,
+        )  # fmt: skip
+        record_audit(actor=acting_user, action="action_plan.created", target=plan, criterion=criterion)
+    return plan
+
+
+def update_action_plan(*, plan: ActionPlan, status: str, follow_up: str, acting_user) -> ActionPlan:
+    if status not in ActionPlan.Status.values:
+        raise ValueError(_("Unknown status."))
+    with transaction.atomic():
+        plan.status = status
+        plan.follow_up = follow_up.strip()
+        plan.save(update_fields=["status", "follow_up", "updated_at"])
+        record_audit(actor=acting_user, action="action_plan.updated", target=plan, status=status)
+    return plan
