@@ -76,7 +76,11 @@ def _parse_rows(source, *, name: str) -> tuple[list[AgencyRow], dict[str, int], 
             code = row.code if row else cell_text(raw.get("code"))
             if code and code in row_numbers:
                 row_errors.append(
-                    RowError(number, "code", _("code %(code)s is already on row %(row)s") % {"code": code, "row": row_numbers[code]})
+                    RowError(
+                        number,
+                        "code",
+                        _("code %(code)s is already on row %(row)s") % {"code": code, "row": row_numbers[code]},
+                    )
                 )
             elif code:
                 row_numbers[code] = number
@@ -158,7 +162,9 @@ def _parse_date(value, column: str, fail) -> datetime.date | None:
     return None
 
 
-def tree_errors(rows: list[AgencyRow], row_numbers: dict[str, int], *, scope=None, known: set[str] = frozenset()) -> list[RowError]:
+def tree_errors(
+    rows: list[AgencyRow], row_numbers: dict[str, int], *, scope=None, known: set[str] = frozenset()
+) -> list[RowError]:
     """Check the rows against each other and the stored tree: parents and successors exist, no cycles,
     and, when `scope` (a queryset of agencies) is given, every stored agency the file touches or hangs
     rows under lies inside it. Codes in `known` (rows with errors of their own) count as present, so their

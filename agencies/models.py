@@ -37,6 +37,7 @@ class Agency(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
     )
     path = models.CharField(max_length=255, editable=False, db_index=False)
+    search_text = models.CharField(max_length=300, editable=False, default="")  # agencies.text.fold(code + name)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     active_from = models.DateField(_("active from"), null=True, blank=True)
     active_to = models.DateField(_("active until"), null=True, blank=True)

@@ -15,6 +15,7 @@ from agencies import official
 from agencies.importers import AgencyFileInvalid, read_agency_file
 from agencies.models import Agency, Membership, ServicePoint
 from agencies.rows import AgencyRow
+from agencies.text import fold
 from sipas.audit import record_audit
 
 _COMPARED_FIELDS = ("name", "kind", "unit_type", "active_from", "active_to")
@@ -62,7 +63,11 @@ def sync_agencies(rows: Iterable[AgencyRow], *, acting_user=None, source: str = 
                 agency = existing.get(row.code)
                 if agency is None:
                     agency = Agency(
-                        code=row.code, parent=parent, path="", **{f: getattr(row, f) for f in _COMPARED_FIELDS}
+                        code=row.code,
+                        parent=parent,
+                        path="",
+                        search_text=fold(f"{row.code} {row.name}"),
+                        **{f: getattr(row, f) for f in _COMPARED_FIELDS},
                     )
                     new.append(agency)
                     existing[row.code] = agency
@@ -73,6 +78,7 @@ def sync_agencies(rows: Iterable[AgencyRow], *, acting_user=None, source: str = 
                 if any(getattr(agency, f) != getattr(row, f) for f in _COMPARED_FIELDS):
                     for f in _COMPARED_FIELDS:
                         setattr(agency, f, getattr(row, f))
+                    agency.search_text = fold(f"{agency.code} {agency.name}")
                     changed.append(agency)
                     touched.add(agency.code)
             Agency.objects.bulk_create(new)
@@ -83,7 +89,7 @@ def sync_agencies(rows: Iterable[AgencyRow], *, acting_user=None, source: str = 
             now = timezone.now()
             for agency in changed:
                 agency.updated_at = now
-            Agency.objects.bulk_update(changed, [*_COMPARED_FIELDS, "updated_at"])
+            Agency.objects.bulk_update(changed, [*_COMPARED_FIELDS, "search_text", "updated_at"])
             report.created += len(new)
             touched.update(a.code for a in new)
         touched |= _sync_successors(rows, existing)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from agencies.forms import AgencyFileForm, AgencyFilterForm, ServicePointForm
 from agencies.jobs import IMPORT_FILE
 from agencies.models import Role
 from agencies.scope import agencies_in_scope, get_agency_in_scope, roles_at
+from agencies.text import fold
 from sipas.jobs import enqueue_job
 
 
@@ -27,7 +27,7 @@ def agency_list(request):
     form = AgencyFilterForm(request.GET or None)
     if form.is_valid():
         if query := form.cleaned_data["q"]:
-            queryset = queryset.filter(Q(name__icontains=query) | Q(code__icontains=query))
+            queryset = queryset.filter(search_text__contains=fold(query))
         if kind := form.cleaned_data["kind"]:
             queryset = queryset.filter(kind=kind)
     page = Paginator(queryset.order_by("path"), 100).get_page(request.GET.get("page"))

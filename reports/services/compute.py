@@ -48,8 +48,9 @@ def compute_campaign_index(*, campaign: Campaign, acting_user=None, job=None) ->
         return done
     plan = plan_for(campaign)
     _progress(job, 0)
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":  # both reads below see one snapshot
+        if outermost and connection.vendor == "postgresql":  # both reads below see one snapshot
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         fingerprint = input_fingerprint(campaign)
