@@ -122,6 +122,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How long a task taken by a worker that died stays invisible before another worker gets it again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Fault-injection for tests only: seconds the index computation waits inside its transaction, after writing
+# part of a run, so a test can kill the worker there and show that nothing half-written remains.
+COMPUTE_FAULT_PAUSE_SECONDS = env_int("COMPUTE_FAULT_PAUSE_SECONDS", 0)
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE: dict = {}
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet
+from reports.api import CampaignResultsView
 from sipas import views
 
 api = DefaultRouter()
@@ -23,8 +24,11 @@ urlpatterns = [
     path("campaigns/", include("surveys.officer_urls")),
     path("staff/", include("surveys.staff_urls")),
     path("entry/", include("surveys.entry_urls")),
+    path("index/", include("reports.officer_urls")),
+    path("results/", include("reports.public_urls")),
     path("api/v1/", include(api.urls)),
     path("api/v1/", include("surveys.api_urls")),
+    path("api/v1/campaigns/<slug:slug>/results/", CampaignResultsView.as_view(), name="campaign-results"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -262,6 +264,8 @@ def _write_run(campaign, plan, fingerprint, participants, agency_rows, groups, a
         )
         for row in agency_rows.values()
     )
+    if settings.COMPUTE_FAULT_PAUSE_SECONDS:  # tests kill the worker here (see sipas/settings.py)
+        time.sleep(settings.COMPUTE_FAULT_PAUSE_SECONDS)
     GroupResult.objects.bulk_create(
         GroupResult(run=run, key=key, figures=group["figures"], counts=group["counts"]) for key, group in groups.items()
     )
