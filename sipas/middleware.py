@@ -6,7 +6,8 @@ class LanguageMiddleware:
     """Vietnamese unless the visitor chose another language with the switcher (a cookie).
 
     Django's LocaleMiddleware would follow the browser's Accept-Language header; a Vietnamese public service
-    shows Vietnamese first, whatever the phone's system language, and English only on request.
+    shows Vietnamese first, whatever the phone's system language, and English only on request. The API is
+    the exception: a client without cookies may ask for English with Accept-Language.
     """
 
     def __init__(self, get_response):
@@ -15,6 +16,9 @@ class LanguageMiddleware:
 
     def __call__(self, request):
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.supported and request.path.startswith("/api/"):
+            # Integrating systems have no cookie: they ask with Accept-Language (Vietnamese by default).
+            language = translation.get_language_from_request(request)
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
         translation.activate(language)

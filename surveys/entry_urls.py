@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from surveys import entry_views
 
 app_name = "entry"
-urlpatterns: list = []
+urlpatterns = [
+    path("", entry_views.entry_home, name="home"),
+    path("<slug:slug>/<str:agency_code>/", entry_views.agency_entry, name="agency"),
+]

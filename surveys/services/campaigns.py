@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,12 +69,25 @@ def create_campaign(
         if Campaign.objects.filter(slug=slug).exists():
             raise ValueError(_("The short name %(slug)s is already used by another campaign.") % {"slug": slug})
         campaign = Campaign.objects.create(
-            year=year, name=name, slug=slug, root=root, methodology=methodology, period_start=period_start,
-            period_end=period_end, channels=list(channels), level_samples=level_samples or {},
-            created_by=acting_user, **options,
-        )  # fmt: skip
+            year=year,
+            name=name,
+            slug=slug,
+            root=root,
+            methodology=methodology,
+            period_start=period_start,
+            period_end=period_end,
+            channels=list(channels),
+            level_samples=level_samples or {},
+            created_by=acting_user,
+            **options,
+        )
         kinds = set(agency_kinds or (level_samples or {}).keys())
-        agencies = subtree(root, include_root=False).filter(active_to__isnull=True)
+        # Agencies active at some time during the period: a 2024 campaign still surveys the districts
+        # dissolved on 1 July 2025, and none created after it.
+        agencies = subtree(root, include_root=False).filter(
+            Q(active_from__isnull=True) | Q(active_from__lte=period_end),
+            Q(active_to__isnull=True) | Q(active_to__gte=period_start),
+        )
         if kinds:
             agencies = agencies.filter(kind__in=kinds)
         set_participants(campaign=campaign, agencies=agencies)
@@ -85,18 +99,64 @@ def set_participants(*, campaign: Campaign, agencies: Iterable[Agency], volumes:
     """Add the agencies to the campaign (existing ones keep their tallies) and recompute minimum samples."""
     volumes = volumes or {}
     existing = {p.agency_id: p for p in campaign.participants.all()}
-    new = []
+    new, changed = [], []
     for agency in agencies:
         participant = existing.get(agency.pk) or CampaignAgency(campaign=campaign, agency=agency)
         if agency.code in volumes:
             participant.dossier_volume = volumes[agency.code]
         participant.min_sample = minimum_sample(campaign, agency.kind, participant.dossier_volume)
-        if participant.pk:
-            participant.save(update_fields=["dossier_volume", "min_sample"])
-        else:
-            new.append(participant)
-    CampaignAgency.objects.bulk_create(new)
+        (changed if participant.pk else new).append(participant)
+    with transaction.atomic():
+        CampaignAgency.objects.bulk_create(new)
+        CampaignAgency.objects.bulk_update(changed, ["dossier_volume", "min_sample"])
     return len(new)
+
+
+SAMPLE_SETTINGS = ("sample_mode", "level_samples", "margin_of_error")
+VOLUME_STATES = (CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED)
+
+
+def update_campaign(*, campaign: Campaign, acting_user=None, **changes) -> Campaign:
+    """Change a draft campaign's settings; minimum samples are recomputed when the sample settings change.
+    Audited with the names of the fields changed. Raises CampaignStateError unless the campaign is a draft."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.state != CampaignState.DRAFT:
+            raise CampaignStateError(_("Only a draft campaign can be edited."))
+        if (
+            changes.get("period_start")
+            and changes.get("period_end")
+            and changes["period_end"] < changes["period_start"]
+        ):
+            raise ValueError(_("The survey cannot end before it starts."))
+        changed = sorted(field for field, value in changes.items() if getattr(campaign, field) != value)
+        for field, value in changes.items():
+            setattr(campaign, field, value)
+        campaign.save()
+        if set(changed) & set(SAMPLE_SETTINGS):
+            set_participants(
+                campaign=campaign, agencies=[p.agency for p in campaign.participants.select_related("agency")]
+            )
+        record_audit(actor=acting_user, action="campaign.updated", target=campaign, fields=changed)
+    return campaign
+
+
+def set_dossier_volumes(*, campaign: Campaign, volumes: dict[str, int | None], acting_user=None) -> int:
+    """Record each surveyed agency's dossier volume N (None: unknown) and recompute the minimum samples.
+    Returns how many volumes changed. Raises CampaignStateError once the index is computed."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.state not in VOLUME_STATES:
+            raise CampaignStateError(_("Dossier volumes cannot change once the index is computed."))
+        participants = list(campaign.participants.select_related("agency"))
+        changed = sorted(
+            p.agency.code
+            for p in participants
+            if p.agency.code in volumes and p.dossier_volume != volumes[p.agency.code]
+        )
+        set_participants(campaign=campaign, agencies=[p.agency for p in participants], volumes=volumes)
+        record_audit(actor=acting_user, action="campaign.volumes", target=campaign, agencies=changed)
+    return len(changed)
 
 
 def minimum_sample(campaign: Campaign, agency_kind: str, volume: int | None) -> int:
@@ -109,6 +169,8 @@ def transition_campaign(*, campaign: Campaign, to_state: str, acting_user=None, 
     """Move the campaign to `to_state` if the state machine allows it; audited. Raises CampaignStateError."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if to_state not in CampaignState.values:
+            raise CampaignStateError(_("Unknown campaign state %(state)s.") % {"state": to_state})
         if to_state not in TRANSITIONS.get(campaign.state, set()):
             raise CampaignStateError(
                 _("A campaign cannot go from %(from)s to %(to)s.")
@@ -143,6 +205,8 @@ def accepts(campaign: Campaign, channel: str, *, today: datetime.date | None = N
     today = today or timezone.localdate()
     if channel not in campaign.channels:
         return "channel"
+    if campaign.state == CampaignState.DRAFT:
+        return "not_started"
     if channel in ENTRY_CHANNELS:
         return None if campaign.state in (CampaignState.OPEN, CampaignState.CLOSED) else "closed"
     if campaign.state == CampaignState.DRAFT or today < campaign.period_start:

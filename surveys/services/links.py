@@ -21,7 +21,11 @@ DOSSIER_CODE_MAX = 64
 
 
 class InvitationError(ValueError):
-    pass
+    """Why an invitation cannot be made; `field` names the input at fault (None: the campaign itself)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def keyed_hash(value: str, *, purpose: str) -> str:
@@ -73,16 +77,24 @@ def create_invitation(
     Returns (link, created). Raises InvitationError for an agency not surveyed, a closed campaign or a bad code."""
     code = dossier_code.strip()
     if not code or len(code) > DOSSIER_CODE_MAX:
-        raise InvitationError(_("A dossier code has 1 to %(max)s characters.") % {"max": DOSSIER_CODE_MAX})
+        raise InvitationError(
+            _("A dossier code has 1 to %(max)s characters.") % {"max": DOSSIER_CODE_MAX}, "dossier_code"
+        )
     if campaign.state not in (CampaignState.DRAFT, CampaignState.OPEN):
         raise InvitationError(_("The campaign is closed: no new invitations."))
     if not campaign.participants.filter(agency=agency).exists():
-        raise InvitationError(_("Agency %(code)s is not surveyed in this campaign.") % {"code": agency.code})
+        raise InvitationError(
+            _("Agency %(code)s is not surveyed in this campaign.") % {"code": agency.code}, "agency_code"
+        )
     if service_point is not None and service_point.agency_id != agency.pk:
-        raise InvitationError(_("The service point does not belong to this agency."))
+        raise InvitationError(_("The service point does not belong to this agency."), "service_point_code")
     dossier_hash = keyed_hash(code, purpose="dossier")
     existing = SurveyLink.objects.filter(campaign=campaign, dossier_hash=dossier_hash).first()
+    if existing and existing.agency_id != agency.pk:
+        # Never hand out another agency's invitation (it may lie outside the caller's area).
+        raise InvitationError(_("This dossier already has an invitation for another agency."), "dossier_code")
     if existing:
+        existing.agency = agency  # the same row; spares callers a query for it
         return existing, False
     try:
         with transaction.atomic():

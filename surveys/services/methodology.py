@@ -55,9 +55,14 @@ def clone_methodology(*, source: Methodology, code: str, name: str, acting_user=
         if Methodology.objects.filter(code=code).exists():
             raise ValueError(_("A methodology version with the code %(code)s exists already.") % {"code": code})
         clone = Methodology.objects.create(
-            code=code, name=name, name_en=source.name_en, scoring=source.scoring,
-            positive_min=source.positive_min, scale=source.scale, based_on=source,
-        )  # fmt: skip
+            code=code,
+            name=name,
+            name_en=source.name_en,
+            scoring=source.scoring,
+            positive_min=source.positive_min,
+            scale=source.scale,
+            based_on=source,
+        )
         factors = {}
         for factor in source.factors.all():
             factors[factor.pk] = Factor.objects.create(

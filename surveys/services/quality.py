@@ -6,19 +6,21 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sipas.audit import record_audit
-from surveys.models import Campaign, FlagRule, Response, ResponseFlag
+from surveys.models import Campaign, CampaignState, FlagRule, Response, ResponseFlag
 from surveys.services.answers import QuestionSet
-from surveys.services.campaigns import ENTRY_CHANNELS
+from surveys.services.campaigns import ENTRY_CHANNELS, CampaignStateError
 
 STRAIGHT_LINE_MIN_ANSWERS = 10  # below this, identical answers are plausible
 BURST_WINDOW = datetime.timedelta(minutes=10)
 BURST_LIMIT = 10  # responses from one address or device within the window before the next is flagged
-BURST_EXEMPT_CHANNELS = ENTRY_CHANNELS | {"kiosk"}  # one machine legitimately enters many forms
+# One machine legitimately sends many: enumerators' and kiosks' devices, and the one-stop-shop software
+# posting its citizens' answers through the API from one server address.
+BURST_EXEMPT_CHANNELS = ENTRY_CHANNELS | {"kiosk", "api"}
 
 
 def flags_for(
@@ -80,11 +82,19 @@ def decide_flagged(
 ) -> int:
     """Record an officer's decision on flagged responses, one by one (`response_ids`) or by rule. Excluded
     responses leave the index; the decision names its rule, so reports can say how many and why. Returns how
-    many responses were decided."""
+    many responses were decided. Raises CampaignStateError once the results are published."""
+    if campaign.state == CampaignState.PUBLISHED:
+        raise CampaignStateError(_("The results are published: decisions on responses can no longer change."))
     with transaction.atomic():
         queryset = flagged_responses(campaign, rule=rule)
         if response_ids is not None:
             queryset = queryset.filter(pk__in=list(response_ids))
+        elif include:
+            # Including by rule X re-includes what was excluded under X (or not yet decided), never what an
+            # officer excluded under another rule.
+            queryset = queryset.exclude(Q(excluded=True) & ~Q(decision_rule=rule))
+        else:
+            queryset = queryset.exclude(excluded=True)  # already excluded: keep the rule it was excluded under
         ids = list(queryset.values_list("pk", flat=True))
         Response.objects.filter(pk__in=ids).update(
             excluded=not include, decision_rule=rule or "manual", decided_by=acting_user, decided_at=timezone.now()

@@ -1,0 +1,365 @@
+"""The Home Affairs officer's campaign screens (Sở Nội vụ): the list, creation, the detail page with state
+changes, progress and audit trail, editing a draft, dossier volumes, and the review of flagged responses.
+
+Scope: a campaign is reached through surveys.selectors.get_managed_campaign only (404 outside the officer's
+subtree), and users without an officer role get a 404 on the list and the creation page too."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from agencies.models import AgencyKind, Role
+from sipas.models import AuditEntry
+from surveys.models import Campaign, CampaignAgency, CampaignState, Channel, FlagRule, Response, ResponseFlag
+from surveys.officer_forms import (
+    CampaignCreateForm,
+    CampaignEditForm,
+    DossierVolumeForm,
+    FlagDecisionForm,
+    FlagFilterForm,
+    TransitionForm,
+    format_thresholds,
+)
+from surveys.selectors import get_managed_campaign, managed_campaigns, progress_rows
+from surveys.services.campaigns import (
+    TRANSITIONS,
+    VOLUME_STATES,
+    CampaignStateError,
+    create_campaign,
+    transition_campaign,
+)
+from surveys.services.quality import decide_flagged, flagged_responses
+
+# The moves of fieldwork. Computed, appraised and published follow an index run, so they belong to the index
+# screens (a button that only changed the state would leave a "computed" campaign without a run).
+OFFICER_TRANSITIONS = (CampaignState.OPEN, CampaignState.CLOSED)
+CAMPAIGNS_PER_PAGE = 50
+FLAGGED_PER_PAGE = 50
+AUDIT_ENTRIES_SHOWN = 50
+
+
+def _require_officer(user) -> None:
+    if not user.is_superuser and not user.memberships.filter(role=Role.OFFICER).exists():
+        raise Http404("Officers only")
+
+
+def _count_of(queryset) -> Coalesce:
+    """A correlated COUNT per campaign (joining participants and responses in one query would multiply rows)."""
+    counted = queryset.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
+
+
+@login_required
+@require_GET
+def campaign_list(request):
+    _require_officer(request.user)
+    campaigns = managed_campaigns(request.user).annotate(
+        agency_count=_count_of(CampaignAgency.objects.all()),
+        response_count=_count_of(Response.objects.all()),
+    )
+    page = Paginator(campaigns, CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "surveys/officer/campaign_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request):
+    _require_officer(request.user)
+    form = CampaignCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = create_campaign(**form.service_kwargs(), acting_user=request.user)
+        except ValueError as exc:  # a race the form could not see (e.g. the slug taken meanwhile)
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Campaign created as a draft. Check the agencies, then open it."))
+            return redirect("officer:detail", slug=campaign.slug)
+    return render(request, "surveys/officer/campaign_form.html", {"form": form, "campaign": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_detail(request, slug: str):
+    campaign = get_managed_campaign(request.user, slug)
+    if request.method == "POST":
+        return _change_state(request, campaign)
+    rows = progress_rows(campaign, campaign.participants.all())
+    for row in rows:
+        share = row["share_of_minimum"]
+        row["bar_percent"] = None if share is None else min(100, round(share))
+    audit = AuditEntry.objects.filter(target_type=Campaign._meta.label_lower, target_id=str(campaign.pk))
+    entries = [(entry, _audit_summary(entry)) for entry in audit.select_related("actor")[:AUDIT_ENTRIES_SHOWN]]
+    allowed = TRANSITIONS.get(campaign.state, set())
+    context = {
+        "campaign": campaign,
+        "rows": rows,
+        "totals": _totals_by_kind(rows),
+        "transitions": [
+            (state, _transition_label(campaign.state, state)) for state in OFFICER_TRANSITIONS if state in allowed
+        ],
+        "audit_entries": entries,
+        "audit_limit": AUDIT_ENTRIES_SHOWN,
+        "channels": [Channel(value).label for value in campaign.channels if value in Channel.values],
+        "level_samples": [
+            (AgencyKind(kind).label, campaign.level_samples[kind])
+            for kind in AgencyKind.values
+            if kind in campaign.level_samples
+        ],
+        "margin_percent": f"{campaign.margin_of_error * 100:g}",
+        "thresholds": format_thresholds(campaign.thresholds),
+        "tab": "overview",
+    }
+    return render(request, "surveys/officer/campaign_detail.html", context)
+
+
+def _change_state(request, campaign: Campaign):
+    form = TransitionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["to_state"] not in OFFICER_TRANSITIONS:
+        messages.error(request, _("This change of state is not available here."))
+        return redirect("officer:detail", slug=campaign.slug)
+    try:
+        campaign = transition_campaign(
+            campaign=campaign, to_state=form.cleaned_data["to_state"], acting_user=request.user
+        )
+    except CampaignStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Campaign state: %(state)s.") % {"state": campaign.get_state_display()})
+    return redirect("officer:detail", slug=campaign.slug)
+
+
+def _transition_label(current: str, target: str) -> str:
+    if target == CampaignState.OPEN:
+        return _("Reopen the campaign") if current == CampaignState.CLOSED else _("Open the campaign")
+    if target == CampaignState.CLOSED:
+        return _("Close the campaign")
+    return str(CampaignState(target).label)
+
+
+def _state_label(value) -> str:
+    return str(CampaignState(value).label) if value in CampaignState.values else str(value)
+
+
+def _rule_label(value) -> str:
+    if value == "manual":
+        return _("one by one")
+    return str(FlagRule(value).label) if value in FlagRule.values else str(value)
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Campaign._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _audit_summary(entry: AuditEntry) -> str:
+    """One readable line per audit entry of a campaign."""
+    data = entry.data or {}
+    if entry.action == "campaign.created":
+        return _("Campaign created")
+    if entry.action == "campaign.state":
+        text = _("State changed from %(previous)s to %(state)s") % {
+            "previous": _state_label(data.get("previous")),
+            "state": _state_label(data.get("state")),
+        }
+        return f"{text} ({data['note']})" if data.get("note") else text
+    if entry.action == "responses.decided":
+        count, rule = int(data.get("count", 0)), _rule_label(data.get("rule"))
+        if data.get("include"):
+            template = ngettext(
+                "%(count)s flagged response included (%(rule)s)",
+                "%(count)s flagged responses included (%(rule)s)",
+                count,
+            )
+        else:
+            template = ngettext(
+                "%(count)s flagged response excluded (%(rule)s)",
+                "%(count)s flagged responses excluded (%(rule)s)",
+                count,
+            )
+        return template % {"count": count, "rule": rule}
+    if entry.action == "campaign.updated":
+        labels = [_field_label(field) for field in data.get("fields") or []]
+        return _("Settings changed: %(fields)s") % {"fields": ", ".join(labels) or "—"}
+    if entry.action == "campaign.volumes":
+        count = len(data.get("agencies") or [])
+        return ngettext(
+            "Dossier volume changed for %(count)s agency", "Dossier volumes changed for %(count)s agencies", count
+        ) % {"count": count}
+    return entry.action
+
+
+def _totals_by_kind(rows: list[dict]) -> list[dict]:
+    """Sums per agency kind (in the order of AgencyKind), then one row for the whole campaign."""
+    fields = ("min_sample", "total", "flagged", "excluded", "counted")
+    groups: dict[str, dict] = {}
+    overall = {"label": _("All surveyed agencies"), "agencies": 0, "enough": 0, **dict.fromkeys(fields, 0)}
+    for row in rows:
+        kind = row["agency"].kind
+        group = groups.setdefault(
+            kind, {"label": row["agency"].get_kind_display(), "agencies": 0, "enough": 0, **dict.fromkeys(fields, 0)}
+        )
+        for target in (group, overall):
+            target["agencies"] += 1
+            target["enough"] += int(row["enough"])
+            target["min_sample"] += row["participant"].min_sample
+            for field in fields[1:]:
+                target[field] += row[field]
+    ordered = [groups[kind] for kind in AgencyKind.values if kind in groups]
+    return [*ordered, overall] if rows else []
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, slug: str):
+    campaign = get_managed_campaign(request.user, slug)
+    if campaign.state != CampaignState.DRAFT:
+        messages.warning(request, _("Only a draft campaign can be edited."))
+        return redirect("officer:detail", slug=campaign.slug)
+    kinds = set(campaign.participants.order_by().values_list("agency__kind", flat=True).distinct())
+    form = CampaignEditForm(request.POST or None, campaign=campaign, surveyed_kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save(acting_user=request.user)
+        except CampaignStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Campaign settings saved."))
+        return redirect("officer:detail", slug=campaign.slug)
+    return render(request, "surveys/officer/campaign_form.html", {"form": form, "campaign": campaign, "tab": "edit"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_agencies(request, slug: str):
+    campaign = get_managed_campaign(request.user, slug)
+    participants = list(campaign.participants.select_related("agency").order_by("agency__path"))
+    editable = campaign.state in VOLUME_STATES
+    form = DossierVolumeForm(
+        request.POST if request.method == "POST" else None, campaign=campaign, participants=participants
+    )
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _("Dossier volumes cannot change once the index is computed."))
+            return redirect("officer:agencies", slug=campaign.slug)
+        if form.is_valid():
+            try:
+                changed = form.save(acting_user=request.user)
+            except CampaignStateError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Dossier volume saved for %(count)s agency; minimum samples recomputed.",
+                        "Dossier volumes saved for %(count)s agencies; minimum samples recomputed.",
+                        changed,
+                    )
+                    % {"count": changed},
+                )
+            return redirect("officer:agencies", slug=campaign.slug)
+    context = {"campaign": campaign, "form": form, "editable": editable, "tab": "agencies"}
+    return render(request, "surveys/officer/campaign_agencies.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_flags(request, slug: str):
+    campaign = get_managed_campaign(request.user, slug)
+    if request.method == "POST":
+        return _decide(request, campaign)
+    filters = FlagFilterForm(request.GET or None)
+    rule = decision = ""
+    if filters.is_valid():
+        rule, decision = filters.cleaned_data["rule"], filters.cleaned_data["decision"]
+    queryset = flagged_responses(campaign, rule=rule or None)
+    if decision == FlagFilterForm.UNDECIDED:
+        queryset = queryset.filter(decided_at__isnull=True)
+    elif decision == FlagFilterForm.INCLUDED:
+        queryset = queryset.filter(decided_at__isnull=False, excluded=False)
+    elif decision == FlagFilterForm.EXCLUDED:
+        queryset = queryset.filter(excluded=True)
+    queryset = (
+        queryset.select_related("agency", "decided_by").prefetch_related("flags").order_by("-submitted_at", "-pk")
+    )
+    page = Paginator(queryset, FLAGGED_PER_PAGE).get_page(request.GET.get("page"))
+    for response in page:
+        response.decision_label = _rule_label(response.decision_rule) if response.decided_at else ""
+    summary = Response.objects.filter(campaign=campaign, flags__isnull=False).aggregate(
+        flagged=Count("pk", distinct=True),
+        excluded=Count("pk", distinct=True, filter=Q(excluded=True)),
+        undecided=Count("pk", distinct=True, filter=Q(decided_at__isnull=True)),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "campaign": campaign,
+        "rules": _rule_counts(campaign),
+        "summary": summary,
+        "filters": filters,
+        "page": page,
+        "page_query": query.urlencode(),
+        "tab": "flags",
+    }
+    return render(request, "surveys/officer/campaign_flags.html", context)
+
+
+def _rule_counts(campaign: Campaign) -> list[dict]:
+    """Per rule that occurs: responses flagged, excluded and still awaiting a decision (one GROUP BY)."""
+    counts = {
+        row["rule"]: row
+        for row in ResponseFlag.objects.filter(response__campaign=campaign)
+        .values("rule")
+        .annotate(
+            flagged=Count("response_id"),
+            excluded=Count("response_id", filter=Q(response__excluded=True)),
+            undecided=Count("response_id", filter=Q(response__decided_at__isnull=True)),
+        )
+        .order_by("rule")
+    }
+    return [
+        {"rule": rule, "label": rule.label, **{k: counts[rule][k] for k in ("flagged", "excluded", "undecided")}}
+        for rule in FlagRule
+        if rule in counts
+    ]
+
+
+def _decide(request, campaign: Campaign):
+    form = FlagDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to include or exclude, and a rule or one response."))
+        return redirect(request.get_full_path())
+    kwargs = form.service_kwargs()
+    count = decide_flagged(campaign=campaign, acting_user=request.user, **kwargs)
+    if count == 0:
+        messages.warning(request, _("No flagged response matched; nothing changed."))
+    elif kwargs["include"]:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s response included: it counts in the index.",
+                "%(count)s responses included: they count in the index.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s response excluded from the index.", "%(count)s responses excluded from the index.", count
+            )
+            % {"count": count},
+        )
+    return redirect(request.get_full_path())

@@ -1,0 +1,190 @@
+"""Paper and mailed forms: entry of one form by an enumerator (điều tra viên), each agency's tally of forms
+issued, returned and valid (phiếu phát ra / thu về / hợp lệ), and the back-check (phúc tra) of a sample.
+
+Entry goes through surveys.services.responses.submit_response, so a paper form is validated exactly like
+the citizen form, the API and the file import, with the skip rules enforced (strict_skips)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+from sipas.audit import record_audit
+from sipas.models import AuditEntry
+from surveys.models import BackCheck, Campaign, CampaignAgency, CampaignState, Response
+from surveys.services.answers import QuestionSet, validate_answers
+from surveys.services.campaigns import ENTRY_CHANNELS, accepts
+from surveys.services.responses import SubmissionRejected, question_set, submit_response
+
+ENTERED = "response.entered"
+FORM_TIME = datetime.time(12, 0)  # a paper form carries a date, not a time: noon keeps the local day safe
+
+
+def enter_paper_form(
+    *,
+    campaign: Campaign,
+    agency: Agency,
+    answers: dict[str, Any],
+    client_id: uuid.UUID,
+    channel: str,
+    respondent_type: str,
+    form_date: datetime.date,
+    serial: str = "",
+    entered_by,
+    questions: QuestionSet | None = None,
+) -> tuple[Response, bool]:
+    """Store one paper, mailed, phone or enumerator form with the same validation as every channel and an
+    audit entry naming the enumerator (and the form's serial number, if any). Returns (response, created):
+    a replay of a client_id already stored returns the stored response and created=False.
+
+    Raises SubmissionRejected: "channel" for an online channel, accepts()'s refusal for the campaign's
+    state, "invalid" with errors by question code, or by `submitted_at` (a date after today) and `serial`
+    (a serial number already entered for this agency in this campaign). Nothing is written then."""
+    if channel not in ENTRY_CHANNELS:
+        raise SubmissionRejected("channel")
+    questions = questions or question_set(campaign, agency)
+    serial = serial.strip()
+    with transaction.atomic():
+        replay = Response.objects.filter(campaign=campaign, client_id=client_id).first()
+        if replay is not None:
+            return replay, False
+        reason = accepts(campaign, channel)
+        if reason:
+            raise SubmissionRejected(reason)
+        errors: dict[str, str] = {}
+        if form_date > timezone.localdate():
+            errors["submitted_at"] = _("The date on the form cannot be later than today.")
+        if serial and _entries(campaign, agency).filter(data__serial=serial).exists():
+            errors["serial"] = _("Form number %(serial)s has already been entered for this agency.") % {
+                "serial": serial
+            }
+        if errors:
+            _clean, answer_errors = validate_answers(questions, answers, strict_skips=True)
+            raise SubmissionRejected("invalid", {**answer_errors, **errors})
+        submitted_at = timezone.make_aware(datetime.datetime.combine(form_date, FORM_TIME))
+        response, created = submit_response(
+            campaign=campaign,
+            agency=agency,
+            answers=answers,
+            client_id=client_id,
+            channel=channel,
+            respondent_type=respondent_type,
+            entered_by=entered_by,
+            submitted_at=submitted_at,
+            strict_skips=True,
+            questions=questions,
+        )
+        if created:
+            record_audit(
+                actor=entered_by, action=ENTERED, target=response, campaign=campaign.pk, agency=agency.pk,
+                channel=channel, serial=serial,
+            )  # fmt: skip
+    return response, created
+
+
+def entered_today(*, campaign: Campaign, agency: Agency, user) -> int:
+    """How many forms `user` entered today (local time) for `agency` in `campaign` on the entry screen."""
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    return _entries(campaign, agency).filter(actor=user, at__gte=midnight).count()
+
+
+def _entries(campaign: Campaign, agency: Agency) -> QuerySet[AuditEntry]:
+    # Response has no entry time nor serial column: the audit entry of each entered form carries both.
+    return AuditEntry.objects.filter(action=ENTERED, data__campaign=campaign.pk, data__agency=agency.pk)
+
+
+def record_paper_tally(
+    *, participant: CampaignAgency, issued: int, returned: int, valid: int, acting_user
+) -> CampaignAgency:
+    """Set the agency's paper-form tally for the campaign: forms issued, returned and valid. Audited with the
+    previous figures. Raises ValueError (nothing written) unless 0 ≤ valid ≤ returned ≤ issued, or when the
+    campaign's results are published."""
+    if min(issued, returned, valid) < 0:
+        raise ValueError(_("The numbers of forms cannot be negative."))
+    if returned > issued:
+        raise ValueError(
+            _("More forms returned (%(returned)s) than issued (%(issued)s).") % {"returned": returned, "issued": issued}
+        )
+    if valid > returned:
+        raise ValueError(
+            _("More valid forms (%(valid)s) than forms returned (%(returned)s).")
+            % {"valid": valid, "returned": returned}
+        )
+    with transaction.atomic():
+        participant = _locked(participant)
+        previous = [participant.forms_issued, participant.forms_returned, participant.forms_valid]
+        participant.forms_issued, participant.forms_returned, participant.forms_valid = issued, returned, valid
+        participant.save(update_fields=["forms_issued", "forms_returned", "forms_valid"])
+        record_audit(
+            actor=acting_user,
+            action="paper.tally",
+            target=participant,
+            previous=previous,
+            issued=issued,
+            returned=returned,
+            valid=valid,
+        )
+    return participant
+
+
+def record_back_check(
+    *, participant: CampaignAgency, forms_checked: int, forms_confirmed: int, note: str, acting_user
+) -> BackCheck:
+    """Record a back-check (phúc tra): how many paper forms were re-contacted and how many confirmed. Audited.
+    Raises ValueError (nothing written) unless 1 ≤ checked ≤ forms returned and confirmed ≤ checked, or when
+    the campaign's results are published."""
+    if forms_checked < 1:
+        raise ValueError(_("A back-check covers at least one form."))
+    if forms_confirmed < 0:
+        raise ValueError(_("The numbers of forms cannot be negative."))
+    if forms_confirmed > forms_checked:
+        raise ValueError(
+            _("More forms confirmed (%(confirmed)s) than checked (%(checked)s).")
+            % {"confirmed": forms_confirmed, "checked": forms_checked}
+        )
+    with transaction.atomic():
+        participant = _locked(participant)
+        if forms_checked > participant.forms_returned:
+            raise ValueError(
+                _(
+                    "More forms checked (%(checked)s) than returned (%(returned)s). Record the forms returned in "
+                    "the tally first."
+                )
+                % {"checked": forms_checked, "returned": participant.forms_returned}
+            )
+        back_check = BackCheck.objects.create(
+            participant=participant,
+            forms_checked=forms_checked,
+            forms_confirmed=forms_confirmed,
+            note=note.strip(),
+            checked_by=acting_user,
+        )
+        record_audit(
+            actor=acting_user,
+            action="paper.back_check",
+            target=back_check,
+            participant=participant.pk,
+            checked=forms_checked,
+            confirmed=forms_confirmed,
+        )
+    return back_check
+
+
+def _locked(participant: CampaignAgency) -> CampaignAgency:
+    """The participant row locked for the change; refuses once the campaign's results are published, since a
+    published report quotes these figures and must never change."""
+    locked = (
+        CampaignAgency.objects.select_for_update(of=("self",))
+        .select_related("campaign", "agency")
+        .get(pk=participant.pk)
+    )
+    if locked.campaign.state == CampaignState.PUBLISHED:
+        raise ValueError(_("The campaign's results are published: its paper-form records can no longer change."))
+    return locked
