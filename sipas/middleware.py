@@ -15,7 +15,8 @@ class LanguageMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        chosen = request.GET.get("lang")  # the citizen pages switch with a plain link (?lang=en), no form
+        language = chosen if chosen in self.supported else request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in self.supported and request.path.startswith("/api/"):
             # Integrating systems have no cookie: they ask with Accept-Language (Vietnamese by default).
             language = translation.get_language_from_request(request)
@@ -25,4 +26,6 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        if chosen in self.supported:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, chosen, max_age=365 * 24 * 3600, samesite="Lax")
         return response

@@ -6,6 +6,7 @@ local-memory cache. Setting DATABASE_URL and REDIS_URL switches to PostgreSQL, R
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,6 +97,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite keeps no persistent connections; WAL lets the demo server read while a command writes.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+    # Tests use a file too, not SQLite's shared in-memory database: that one fails concurrent writers at once
+    # (SQLITE_LOCKED) where a file waits its turn, and a worker process could not open it.
+    # One file per test process, so parallel runs never share it (Django deletes it at the end).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-sipas-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------------------------------------
@@ -234,4 +239,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -125,4 +125,4 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFC", str(value).strip())
+    return unicodedata.normalize("NFC", str(value).replace("\x00", "").strip())

@@ -32,7 +32,7 @@ def ensure_demo_campaign(*, province: Agency, slug: str = "demo", acting_user=No
             level_samples=DEMO_SAMPLES, target_percent=90.0, thresholds=[80.0, 90.0], acting_user=acting_user,
         )  # fmt: skip
     if campaign.state == CampaignState.DRAFT:
-        transition_campaign(campaign=campaign, to_state=CampaignState.OPEN, acting_user=acting_user)
+        campaign = transition_campaign(campaign=campaign, to_state=CampaignState.OPEN, acting_user=acting_user)
     ensure_reusable_links(campaign=campaign)
     return campaign
 

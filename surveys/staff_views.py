@@ -38,11 +38,17 @@ from surveys.selectors import (
 from surveys.services.links import DOSSIER_CODE_MAX, InvitationError, create_invitation, ensure_reusable_links, link_url
 
 STAFF_ROLES = (Role.STAFF, Role.OFFICER, Role.MANAGER)
+# InvitationError.field → the input of InvitationForm it concerns (anything else: the form as a whole).
+INVITATION_ERROR_FIELDS = {
+    "dossier_code": "dossier_code",
+    "agency_code": "agency",
+    "service_point_code": "service_point",
+}
 
 
 class InvitationForm(forms.Form):
     """A dossier code for one single-use invitation; the agency and service point choices are those the
-    user reaches in the campaign (a single agency is chosen silently)."""
+    user reaches in the campaign (a staff member's only agency comes preselected)."""
 
     agency = forms.ChoiceField(label=gettext_lazy("Agency"))
     service_point = forms.ChoiceField(label=gettext_lazy("Service point"), required=False)
@@ -162,8 +168,9 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _campaign_page(request, campaign: Campaign, form: InvitationForm | None = None, status: int = 200):
-    rows = _agency_rows(request.user, campaign)
+def _campaign_page(
+    request, campaign: Campaign, rows: list[AgencyLinks], form: InvitationForm | None = None, status: int = 200
+):
     accepting = campaign.state in (CampaignState.DRAFT, CampaignState.OPEN)
     if form is None and accepting and rows:
         form = InvitationForm(rows=rows, action=_invitation_action(campaign))
@@ -190,7 +197,8 @@ def campaign_list(request):
 @login_required
 @require_GET
 def campaign_detail(request, slug: str):
-    return _campaign_page(request, _campaign_in_reach(request.user, slug))
+    campaign = _campaign_in_reach(request.user, slug)
+    return _campaign_page(request, campaign, _agency_rows(request.user, campaign))
 
 
 @login_required
@@ -209,14 +217,18 @@ def invitation_create(request, slug: str):
                 acting_user=request.user,
             )
         except InvitationError as error:
-            form.add_error(None, str(error))
+            form.add_error(INVITATION_ERROR_FIELDS.get(error.field), str(error))
         else:
+            if link.agency_id not in {row.agency.pk for row in rows}:
+                # Two agencies sent the same code at the same instant and the other one won: say nothing of where.
+                form.add_error("dossier_code", _("This dossier already has an invitation for another agency."))
+                return _campaign_page(request, campaign, rows, form, status=400)
             if created:
                 messages.success(request, _("Invitation created. Print its slip and staple it to the result."))
             else:
                 messages.info(request, _("This dossier already has an invitation: here it is again."))
             return redirect("staff:invitation", slug=campaign.slug, token=link.token)
-    return _campaign_page(request, campaign, form, status=400)
+    return _campaign_page(request, campaign, rows, form, status=400)
 
 
 @login_required

@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from sipas.net import client_ip
@@ -37,7 +38,14 @@ def _unavailable(request, reason: str, link: SurveyLink | None = None):
     return render(request, "surveys/unavailable.html", {"reason": reason, "link": link}, status=status)
 
 
-@never_cache
+# Not never_cache: its no-store makes "Back" fetch a fresh page with a new client_id, so sending again would
+# count twice. private + no-cache keeps the page (and its id) in this browser only, revalidated on reload.
+# CSRF-exempt on purpose: the form is anonymous (no session, nothing to act on a user's behalf), and a CSRF
+# cookie refused by a phone would turn a citizen's answers into a 403; the token would also add
+# "Vary: Cookie", which defeats the history cache above. Abuse is met by the idempotent client_id, the
+# honeypot, the rate limit and the quality flags instead.
+@csrf_exempt
+@cache_control(private=True, no_cache=True)
 @require_http_methods(["GET", "POST"])
 def survey_form(request, token: str):
     link = _find_link(token)

@@ -147,3 +147,12 @@ def celery_worker_process(transactional_db, settings, tmp_path):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Django deletes the SQLite test database file; its WAL side files are ours to remove."""
+    from django.conf import settings
+
+    name = str(settings.DATABASES["default"].get("TEST", {}).get("NAME") or "")
+    for suffix in ("-wal", "-shm"):
+        Path(name + suffix).unlink(missing_ok=True) if name else None

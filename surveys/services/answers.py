@@ -93,7 +93,8 @@ def _clean_value(question: Question, value: Any) -> tuple[Any, str | None]:
         if question.max_choices and len(set(codes)) > question.max_choices:
             return None, _("Choose at most %(count)s answers.") % {"count": question.max_choices}
         return [code for code in allowed if code in set(codes)], None
-    text = str(value).strip()
+    # NUL and other control characters (but line breaks and tabs) are dropped: PostgreSQL cannot store NUL.
+    text = "".join(ch for ch in str(value) if ch in "\n\t" or ch >= " ").strip()
     if len(text) > TEXT_MAX:
         return None, _("Write at most %(count)s characters.") % {"count": TEXT_MAX}
     return text, None

@@ -181,6 +181,10 @@ def transition_campaign(*, campaign: Campaign, to_state: str, acting_user=None, 
         previous = campaign.state
         campaign.state = to_state
         campaign.save(update_fields=["state", "updated_at"])
+        if to_state == CampaignState.OPEN:
+            from surveys.services.links import ensure_reusable_links  # links depend on campaigns, not back
+
+            ensure_reusable_links(campaign=campaign)
         record_audit(
             actor=acting_user, action="campaign.state", target=campaign, previous=previous, state=to_state, note=note
         )

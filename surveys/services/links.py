@@ -49,18 +49,22 @@ def ensure_reusable_links(*, campaign: Campaign) -> list[SurveyLink]:
         have = set(
             SurveyLink.objects.filter(campaign=campaign, single_use=False).values_list("agency_id", "service_point_id")
         )
+        participants = list(campaign.participants.select_related("agency"))
+        points_by_agency: dict[int, list[ServicePoint]] = {}
+        for point in ServicePoint.objects.filter(agency__in=[p.agency_id for p in participants], is_active=True):
+            points_by_agency.setdefault(point.agency_id, []).append(point)
         missing = []
-        for participant in campaign.participants.select_related("agency"):
+        for participant in participants:
             agency = participant.agency
             if (agency.pk, None) not in have:
                 missing.append(SurveyLink(campaign=campaign, agency=agency, token=new_token()))
-            for point in agency.service_points.filter(is_active=True):
+            for point in points_by_agency.get(agency.pk, []):
                 if (agency.pk, point.pk) not in have:
                     missing.append(SurveyLink(campaign=campaign, agency=agency, service_point=point, token=new_token()))
         SurveyLink.objects.bulk_create(missing)
     return list(
         SurveyLink.objects.filter(campaign=campaign, single_use=False)
-        .select_related("agency", "service_point")
+        .select_related("campaign", "agency", "service_point")
         .order_by("agency__path", "service_point__code")
     )
 
@@ -104,7 +108,10 @@ def create_invitation(
             )  # fmt: skip
             record_audit(actor=acting_user, action="invitation.created", target=link)
     except IntegrityError:  # the same dossier sent twice at once: the other request created it
-        return SurveyLink.objects.get(campaign=campaign, dossier_hash=dossier_hash), False
+        winner = SurveyLink.objects.get(campaign=campaign, dossier_hash=dossier_hash)
+        if winner.agency_id != agency.pk:
+            raise InvitationError(_("This dossier already has an invitation for another agency."), "dossier_code") from None
+        return winner, False
     return link, True
 
 

@@ -477,3 +477,26 @@ def test_including_one_rule_keeps_exclusions_made_under_another_rule(campaign, t
 
     both.refresh_from_db()
     assert (both.excluded, both.decision_rule) == (True, "straight_lined")
+
+
+def test_opening_a_campaign_creates_its_reusable_links(tree):
+    from surveys.models import SurveyLink
+
+    campaign = create_campaign(
+        year=2026,
+        name="Links on opening",
+        slug="links-on-opening",
+        root=tree["20"],
+        methodology=Methodology.objects.get(code="SIPAS-2017"),
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 12, 31),
+        level_samples={"commune": 10},
+    )
+    assert not SurveyLink.objects.filter(campaign=campaign).exists()
+
+    transition_campaign(campaign=campaign, to_state=CampaignState.OPEN)
+
+    assert sorted(SurveyLink.objects.filter(campaign=campaign).values_list("agency__code", flat=True)) == [
+        "06001",
+        "06004",
+    ]

@@ -1,0 +1,247 @@
+"""Survey links: keyed hashes, single-use invitations per dossier (never storing the dossier code in clear),
+reusable links per agency and service point, and QR codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from agencies.services import add_service_point
+from sipas.models import AuditEntry
+from surveys.models import CampaignState, SurveyLink
+from surveys.services.campaigns import transition_campaign
+from surveys.services.links import (
+    InvitationError,
+    create_invitation,
+    ensure_reusable_links,
+    keyed_hash,
+    link_url,
+    qr_png,
+    qr_svg,
+)
+
+DOSSIER_CODE = "000.00.06001.H44-250301-0042"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def invite(campaign, agency, code=DOSSIER_CODE, **options):
+    return create_invitation(campaign=campaign, agency=agency, dossier_code=code, **options)
+
+
+# --- keyed hashes -----------------------------------------------------------------------------------------------
+
+
+def test_keyed_hash_is_stable():
+    assert keyed_hash("HS-1", purpose="dossier") == keyed_hash("HS-1", purpose="dossier")
+
+
+def test_keyed_hash_is_hex_sha256_and_hides_its_input():
+    digest = keyed_hash("HS-1", purpose="dossier")
+
+    assert len(digest) == 64
+    assert int(digest, 16) >= 0
+    assert "HS-1" not in digest
+
+
+def test_keyed_hash_differs_by_purpose():
+    assert keyed_hash("203.0.113.7", purpose="ip") != keyed_hash("203.0.113.7", purpose="dossier")
+
+
+def test_keyed_hash_differs_by_key(settings):
+    settings.HASH_KEY = "first-key"
+    first = keyed_hash("HS-1", purpose="dossier")
+
+    settings.HASH_KEY = "second-key"
+
+    assert keyed_hash("HS-1", purpose="dossier") != first
+
+
+def test_keyed_hash_differs_by_input():
+    assert keyed_hash("HS-1", purpose="dossier") != keyed_hash("HS-2", purpose="dossier")
+
+
+# --- invitations ------------------------------------------------------------------------------------------------
+
+
+def test_invitation_is_a_single_use_link_of_the_agency(open_campaign, tree):
+    link, created = invite(open_campaign, tree["06001"])
+
+    assert created is True
+    assert (link.campaign, link.agency, link.single_use, link.used_at) == (open_campaign, tree["06001"], True, None)
+    assert link.dossier_hash == keyed_hash(DOSSIER_CODE, purpose="dossier")
+
+
+def test_same_dossier_gets_the_same_invitation_back(open_campaign, tree):
+    first, _ = invite(open_campaign, tree["06001"])
+
+    again, created = invite(open_campaign, tree["06001"])
+
+    assert created is False
+    assert again.pk == first.pk
+    assert again.token == first.token
+    assert SurveyLink.objects.filter(single_use=True).count() == 1
+
+
+def test_dossier_code_with_surrounding_spaces_is_the_same_dossier(open_campaign, tree):
+    first, _ = invite(open_campaign, tree["06001"])
+
+    again, created = invite(open_campaign, tree["06001"], code=f"  {DOSSIER_CODE}\n")
+
+    assert (again.pk, created) == (first.pk, False)
+
+
+def test_two_dossiers_get_two_invitations(open_campaign, tree):
+    first, _ = invite(open_campaign, tree["06001"], code="HS-1")
+    second, created = invite(open_campaign, tree["06001"], code="HS-2")
+
+    assert created is True
+    assert first.token != second.token
+
+
+def test_dossier_of_another_agency_does_not_hand_over_that_agencys_invitation(open_campaign, tree):
+    """An agency (through the invitations API, scoped to it) asking with a dossier code already invited by
+    another agency must not get the other agency's single-use link: with it, it could answer in its name."""
+    theirs, _ = invite(open_campaign, tree["06001"])
+
+    with pytest.raises(InvitationError):
+        invite(open_campaign, tree["06004"])
+
+    assert SurveyLink.objects.get(single_use=True) == theirs
+
+
+def test_dossier_code_is_stored_nowhere_in_clear(open_campaign, tree, actors):
+    link, _ = invite(open_campaign, tree["06001"], acting_user=actors.staff)
+
+    row = str(SurveyLink.objects.filter(pk=link.pk).values().get())
+    audit = str(list(AuditEntry.objects.filter(action="invitation.created").values()))
+    assert DOSSIER_CODE not in row
+    assert DOSSIER_CODE not in audit
+    assert AuditEntry.objects.filter(action="invitation.created", actor=actors.staff).count() == 1
+
+
+def test_invitation_at_a_service_point_of_the_agency(open_campaign, tree):
+    point = add_service_point(agency=tree["06001"], code="MC1", name="Quầy 1")
+
+    link, _ = invite(open_campaign, tree["06001"], service_point=point)
+
+    assert link.service_point == point
+
+
+@pytest.mark.parametrize("code", ["", "   ", "x" * 65])
+def test_dossier_code_must_have_1_to_64_characters(open_campaign, tree, code):
+    with pytest.raises(InvitationError):
+        invite(open_campaign, tree["06001"], code=code)
+
+    assert not SurveyLink.objects.filter(single_use=True).exists()
+
+
+def test_dossier_code_of_64_characters_is_accepted(open_campaign, tree):
+    _link, created = invite(open_campaign, tree["06001"], code="x" * 64)
+
+    assert created is True
+
+
+def test_no_invitation_for_an_agency_not_surveyed(open_campaign, tree):
+    with pytest.raises(InvitationError, match="07000"):
+        invite(open_campaign, tree["07000"])
+
+    assert not SurveyLink.objects.filter(single_use=True).exists()
+
+
+def test_no_invitation_once_the_campaign_is_closed(open_campaign, tree):
+    transition_campaign(campaign=open_campaign, to_state=CampaignState.CLOSED)
+    open_campaign.refresh_from_db()
+
+    with pytest.raises(InvitationError):
+        invite(open_campaign, tree["06001"])
+
+    assert not SurveyLink.objects.filter(single_use=True).exists()
+
+
+def test_no_invitation_at_a_service_point_of_another_agency(open_campaign, tree):
+    elsewhere = add_service_point(agency=tree["06004"], code="MC1", name="Quầy 1")
+
+    with pytest.raises(InvitationError):
+        invite(open_campaign, tree["06001"], service_point=elsewhere)
+
+    assert not SurveyLink.objects.filter(single_use=True).exists()
+
+
+def test_invitations_can_be_prepared_while_the_campaign_is_a_draft(make_survey_campaign, tree):
+    draft = make_survey_campaign("draft", state=CampaignState.DRAFT)
+
+    _link, created = invite(draft, tree["06001"])
+
+    assert created is True
+
+
+# --- reusable links ---------------------------------------------------------------------------------------------
+
+
+def reusable_keys(campaign) -> list[tuple[str, str | None]]:
+    return sorted(
+        SurveyLink.objects.filter(campaign=campaign, single_use=False).values_list(
+            "agency__code", "service_point__code"
+        ),
+        key=lambda key: (key[0], key[1] or ""),
+    )
+
+
+def test_one_reusable_link_per_surveyed_agency(open_campaign):
+    links = ensure_reusable_links(campaign=open_campaign)
+
+    surveyed = sorted(open_campaign.participants.values_list("agency__code", flat=True))
+    assert sorted(link.agency.code for link in links) == surveyed
+    assert reusable_keys(open_campaign) == [(code, None) for code in surveyed]
+    assert len({link.token for link in links}) == len(links)
+
+
+def test_reusable_links_are_created_once(open_campaign):
+    first = ensure_reusable_links(campaign=open_campaign)
+
+    again = ensure_reusable_links(campaign=open_campaign)
+
+    assert [link.pk for link in again] == [link.pk for link in first]
+    assert SurveyLink.objects.filter(campaign=open_campaign).count() == len(first)
+
+
+def test_each_active_service_point_gets_its_own_reusable_link(open_campaign, tree):
+    add_service_point(agency=tree["06001"], code="MC1", name="Quầy 1")
+    add_service_point(agency=tree["06001"], code="MC2", name="Quầy 2")
+    closed = add_service_point(agency=tree["06001"], code="MC3", name="Quầy cũ")
+    closed.is_active = False
+    closed.save()
+
+    ensure_reusable_links(campaign=open_campaign)
+    ensure_reusable_links(campaign=open_campaign)
+
+    commune_links = [key for key in reusable_keys(open_campaign) if key[0] == "06001"]
+    assert commune_links == [("06001", None), ("06001", "MC1"), ("06001", "MC2")]
+
+
+def test_invitations_are_not_reusable_links(open_campaign, tree, dossier_invitation):
+    links = ensure_reusable_links(campaign=open_campaign)
+
+    assert dossier_invitation.pk not in [link.pk for link in links]
+
+
+def test_link_url_is_the_short_form_address_on_the_site(open_campaign, agency_link, settings):
+    settings.SITE_URL = "https://sipas.langson.gov.vn"
+
+    assert link_url(agency_link) == f"https://sipas.langson.gov.vn/s/{agency_link.token}/"
+
+
+# --- QR codes ---------------------------------------------------------------------------------------------------
+
+
+def test_qr_svg_is_an_svg_image():
+    svg = qr_svg("https://sipas.example.vn/s/abc/?c=qr")
+
+    assert svg.lstrip().startswith("<svg")
+    assert svg.rstrip().endswith("</svg>")
+    assert 'xmlns="http://www.w3.org/2000/svg"' in svg
+
+
+def test_qr_png_is_a_png_image():
+    png = qr_png("https://sipas.example.vn/s/abc/?c=qr")
+
+    assert png.startswith(PNG_SIGNATURE)
