@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, ServicePoint
@@ -35,6 +37,9 @@ class Response(models.Model):
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     ip_hash = models.CharField(max_length=64, blank=True)
     device_hash = models.CharField(max_length=64, blank=True)
+    # Database defaults too, so bulk loads (COPY) that leave these columns out still fill them.
+    form_serial = models.CharField(max_length=32, blank=True, db_default="")  # number on a paper form, if any
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())  # stored at (submitted_at: answered at)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entered_responses"
     )
@@ -49,8 +54,14 @@ class Response(models.Model):
     class Meta:
         verbose_name = _("response")
         verbose_name_plural = _("responses")
-        constraints = [models.UniqueConstraint(fields=["campaign", "client_id"], name="response_once_per_client_id")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "client_id"], name="response_once_per_client_id"),
+            models.UniqueConstraint(
+                fields=["campaign", "agency", "form_serial"], condition=~Q(form_serial=""), name="response_form_serial_once"
+            ),
+        ]
         indexes = [
+            models.Index(fields=["entered_by", "agency", "created_at"], name="response_entry_idx"),
             models.Index(fields=["campaign", "agency"], name="response_campaign_agency_idx"),
             models.Index(fields=["campaign", "ip_hash", "submitted_at"], name="response_burst_idx"),
         ]

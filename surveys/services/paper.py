@@ -11,13 +11,11 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from sipas.audit import record_audit
-from sipas.models import AuditEntry
 from surveys.models import BackCheck, Campaign, CampaignAgency, CampaignState, Response
 from surveys.services.answers import QuestionSet, validate_answers
 from surveys.services.campaigns import ENTRY_CHANNELS, accepts
@@ -61,7 +59,7 @@ def enter_paper_form(
         errors: dict[str, str] = {}
         if form_date > timezone.localdate():
             errors["submitted_at"] = _("The date on the form cannot be later than today.")
-        if serial and _entries(campaign, agency).filter(data__serial=serial).exists():
+        if serial and Response.objects.filter(campaign=campaign, agency=agency, form_serial=serial).exists():
             errors["serial"] = _("Form number %(serial)s has already been entered for this agency.") % {
                 "serial": serial
             }
@@ -77,6 +75,7 @@ def enter_paper_form(
             channel=channel,
             respondent_type=respondent_type,
             entered_by=entered_by,
+            form_serial=serial,
             submitted_at=submitted_at,
             strict_skips=True,
             questions=questions,
@@ -92,12 +91,7 @@ def enter_paper_form(
 def entered_today(*, campaign: Campaign, agency: Agency, user) -> int:
     """How many forms `user` entered today (local time) for `agency` in `campaign` on the entry screen."""
     midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
-    return _entries(campaign, agency).filter(actor=user, at__gte=midnight).count()
-
-
-def _entries(campaign: Campaign, agency: Agency) -> QuerySet[AuditEntry]:
-    # Response has no entry time nor serial column: the audit entry of each entered form carries both.
-    return AuditEntry.objects.filter(action=ENTERED, data__campaign=campaign.pk, data__agency=agency.pk)
+    return Response.objects.filter(campaign=campaign, agency=agency, entered_by=user, created_at__gte=midnight).count()
 
 
 def record_paper_tally(

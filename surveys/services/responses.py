@@ -46,6 +46,7 @@ def submit_response(
     ip: str = "",
     device: str = "",
     entered_by=None,
+    form_serial: str = "",
     submitted_at: datetime.datetime | None = None,
     honeypot: bool = False,
     strict_skips: bool = True,
@@ -93,9 +94,14 @@ def submit_response(
                     submitted_at=submitted_at or timezone.now(), duration_seconds=duration_seconds,
                     ip_hash=keyed_hash(ip, purpose="ip") if ip else "",
                     device_hash=keyed_hash(device, purpose="device") if device else "", entered_by=entered_by,
+                    form_serial=form_serial,
                 )  # fmt: skip
         except IntegrityError:
             replay = Response.objects.filter(campaign=campaign, client_id=client_id).first()
+            if replay is None and form_serial:  # another enterer stored this form number a moment ago
+                raise SubmissionRejected(
+                    "invalid", {"serial": _("Form number %(serial)s has already been entered for this agency.") % {"serial": form_serial}}
+                ) from None
             if replay is None:
                 raise
             return replay, False
