@@ -1,10 +1,14 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import official
 from agencies.demo import seed_demo_agencies
 from agencies.models import Agency
+from reports.demo import ensure_published_demo_campaign
+from reports.services.compute import compute_campaign_index
 from surveys.demo import ensure_demo_campaign, synthetic_responses
 from surveys.services.links import link_url
 
@@ -40,7 +44,17 @@ class Command(BaseCommand):
         for user in users:
             where = user.agency.name if user.agency else _("whole portal")
             self.stdout.write(f"  {user.username:<16} {user.password:<24} {user.role:<11} {where}")
-        demo = ensure_demo_campaign(province=Agency.objects.get(code=f"{int(province):02d}"), slug=campaign)
+        province_agency = Agency.objects.get(code=f"{int(province):02d}")
+        admin = get_user_model().objects.get(username="demo_admin")
+        previous = ensure_published_demo_campaign(
+            province=province_agency,
+            slug=f"{campaign}-{timezone.localdate().year - 1}",
+            responses=responses,
+            seed=seed,
+            acting_user=admin,
+        )
+        self.stdout.write(_("Published campaign of last year: %(slug)s.") % {"slug": previous.slug})
+        demo = ensure_demo_campaign(province=province_agency, slug=campaign)
         added = synthetic_responses(campaign=demo, count=responses, seed=seed) if responses else 0
         self.stdout.write(
             _(
@@ -53,6 +67,11 @@ class Command(BaseCommand):
                 "total": demo.responses.count(),
             }
         )
+        run = compute_campaign_index(campaign=demo, acting_user=admin) if added else None
+        if run:
+            self.stdout.write(
+                _("Interim index computed for %(slug)s (run #%(number)s).") % {"slug": demo.slug, "number": run.number}
+            )
         link = demo.links.filter(single_use=False).select_related("agency").first()
         if link:
             self.stdout.write(_("Try the citizen form: %(url)s") % {"url": link_url(link)})
