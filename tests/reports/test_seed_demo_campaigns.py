@@ -39,8 +39,10 @@ def test_this_years_campaign_is_open_with_an_interim_run_compared_to_last_year(s
     assert changed[0].figures["change"]["previous_campaign"] == f"demo-{timezone.localdate().year - 1}"
 
 
-def test_running_seed_demo_again_adds_responses_but_keeps_last_year(seeded, settings):
-    call_command("seed_demo", "--responses", "100", stdout=io.StringIO())
+def test_running_seed_demo_again_only_tops_up_to_the_number_asked(seeded, settings):
+    call_command("seed_demo", "--responses", "400", stdout=io.StringIO())
+    assert Campaign.objects.get(slug="demo").responses.count() == 400
 
-    assert Campaign.objects.get(slug="demo").responses.count() == 500
+    call_command("seed_demo", "--responses", "450", stdout=io.StringIO())
+    assert Campaign.objects.get(slug="demo").responses.count() == 450
     assert Campaign.objects.get(slug=f"demo-{timezone.localdate().year - 1}").responses.count() == 400

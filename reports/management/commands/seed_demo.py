@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default="20", help="official province code (default 20, Lạng Sơn)")
-        parser.add_argument("--responses", type=int, default=3000, help="synthetic responses to add (default 3000)")
+        parser.add_argument("--responses", type=int, default=3000, help="synthetic responses the demo campaign should have (default 3000; topped up, never duplicated)")
         parser.add_argument("--campaign", default="demo", help="slug of the demo campaign (default demo)")
         parser.add_argument("--seed", type=int, default=1, help="random seed for synthetic data")
         parser.add_argument(
@@ -55,7 +55,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(_("Published campaign of last year: %(slug)s.") % {"slug": previous.slug})
         demo = ensure_demo_campaign(province=province_agency, slug=campaign)
-        added = synthetic_responses(campaign=demo, count=responses, seed=seed) if responses else 0
+        missing = max(0, responses - demo.responses.count())  # top up to N: running the demo again adds nothing
+        added = synthetic_responses(campaign=demo, count=missing, seed=seed) if missing else 0
         self.stdout.write(
             _(
                 "Campaign %(slug)s: %(agencies)s agencies surveyed, %(added)s synthetic responses added (%(total)s in all)."
