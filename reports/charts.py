@@ -65,7 +65,11 @@ def ranking_chart(
     """Horizontal bars, one per agency in the given order, on a 0–100 scale, with 95% interval whiskers
     where an interval exists and a dashed target line. Agencies with no data get a row and a "no data"
     text but no bar."""
-    canvas = _Canvas(title, description, width, [b.label for b in bars], row=18, top=30, bottom=26)
+    values = [number(b.value) + (f" {b.note}" if b.note else "") for b in bars if b.value is not None]
+    value_width = max(92, 14 + max((len(v) for v in values), default=0) * 10 * CHAR_WIDTH)
+    canvas = _Canvas(
+        title, description, width, [b.label for b in bars], row=18, top=30, bottom=26, value_width=value_width
+    )
     plot = canvas.plot
     for i, bar in enumerate(bars):
         y = canvas.top + i * canvas.row
@@ -165,13 +169,16 @@ class _Canvas:
     """Shared geometry: a label column sized to the longest label (at most 42% of the width, longer labels
     are shortened with "…" and given whole in the row's tooltip), the plot, and a value column."""
 
-    def __init__(self, title, description, width, labels, *, row, top, bottom, domain=100.0, label_size=10):
+    def __init__(
+        self, title, description, width, labels, *, row, top, bottom, domain=100.0, label_size=10, value_width=92
+    ):
         self.width, self.row, self.top = width, row, top
         self.height = top + row * max(1, len(labels)) + bottom
         longest = max((len(label) for label in labels), default=10)
+        value_width = min(value_width, width * 0.3)  # the value column, after the plot: figures and notes
         label_width = min(width * 0.42, 12 + longest * label_size * CHAR_WIDTH)
         self.max_chars = int((label_width - 12) / (label_size * CHAR_WIDTH))
-        self.plot = _Plot(label_width, width - 92, domain)
+        self.plot = _Plot(label_width, width - value_width, domain)
         ident = "chart-" + hashlib.sha1(f"{title}|{description}|{labels}".encode()).hexdigest()[:10]
         self.parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {self.height}" '
@@ -188,7 +195,9 @@ class _Canvas:
         self.parts.append('<g class="axis" aria-hidden="true">')
         while tick <= self.plot.domain + 1e-9:
             x = self.plot.x(tick)
-            self.parts.append(f'<line x1="{x:.1f}" y1="{y0 - 2}" x2="{x:.1f}" y2="{y1}" stroke="{GRID}" stroke-width="0.6"/>')
+            self.parts.append(
+                f'<line x1="{x:.1f}" y1="{y0 - 2}" x2="{x:.1f}" y2="{y1}" stroke="{GRID}" stroke-width="0.6"/>'
+            )
             self.text(x, y1 + 12, number(tick, 0), anchor="middle", fill=MUTED, size=9)
             tick += step
         self.parts.append("</g>")

@@ -115,9 +115,7 @@ def run_comments(run: IndexRun, *, agency_id: int | None = None) -> list[Comment
         responses = responses.filter(agency_id=agency_id)
     rows = responses.order_by("pk").values_list("agency_id", f"answers__{COMMENT_CODE}")
     return [
-        Comment(agency, " ".join(text.split()))
-        for agency, text in rows
-        if isinstance(text, str) and is_comment(text)
+        Comment(agency, " ".join(text.split())) for agency, text in rows if isinstance(text, str) and is_comment(text)
     ]
 
 

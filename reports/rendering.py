@@ -20,11 +20,11 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from agencies.models import AgencyKind
 from reports import charts
-from reports.comments import ThemeGroup, comments_by_theme
+from reports.comments import THEMES, ThemeGroup, comments_by_theme
 from reports.models import AgencyResult, IndexRun
 from surveys.models import Campaign, CampaignAgency, Channel, FlagRule, Question, QuestionRole, Response, Scoring
 from surveys.models.campaigns import SampleMode
@@ -151,7 +151,7 @@ def signed(value: float | None) -> str:
 
 
 def rank_change_text(change: int | None) -> str:
-    """"up 2 places" / "down 1 place" (Vietnamese "tăng 2 bậc" / "giảm 1 bậc"), or "unchanged"."""
+    """ "up 2 places" / "down 1 place" (Vietnamese "tăng 2 bậc" / "giảm 1 bậc"), or "unchanged"."""
     if change is None:
         return "—"
     if change == 0:
@@ -206,7 +206,9 @@ def pdf_context(report: Report) -> dict:
         "language": translation.get_language(),
         "fonts": {"regular": (fonts / "DejaVuSans.ttf").as_uri(), "bold": (fonts / "DejaVuSans-Bold.ttf").as_uri()},
         "page_header": _css_string(campaign.name),
-        "page_run": _css_string(_("Run %(number)s · %(checksum)s") % {"number": run.number, "checksum": run.checksum[:12]}),
+        "page_run": _css_string(
+            _("Run %(number)s · %(checksum)s") % {"number": run.number, "checksum": run.checksum[:12]}
+        ),
         "page_counter": mark_safe(
             _css_string(_("Page %(page)s of %(pages)s") % {"page": "\x00page\x00", "pages": "\x00pages\x00"})
             .replace("\x00page\x00", '" counter(page) "')
@@ -244,12 +246,16 @@ def _cover(report: Report) -> dict:
         "campaign": campaign.name,
         "period": _("Survey period: %(start)s to %(end)s")
         % {"start": day(campaign.period_start), "end": day(campaign.period_end)},
-        "place_date": _("%(place)s, %(date)s") % {"place": place, "date": formats.date_format(timezone.localtime(dated))},
+        "place_date": _("%(place)s, %(date)s")
+        % {"place": place, "date": formats.date_format(timezone.localtime(dated))},
         "rows": [
             (_("Province"), province.name),
             (_("Campaign"), campaign.name),
             (_("Year"), str(campaign.year)),
-            (_("Survey period"), _("%(start)s to %(end)s") % {"start": day(campaign.period_start), "end": day(campaign.period_end)}),
+            (
+                _("Survey period"),
+                _("%(start)s to %(end)s") % {"start": day(campaign.period_start), "end": day(campaign.period_end)},
+            ),
             (_("Methodology"), campaign.methodology.label),
             (_("Run number"), str(run.number)),
             (_("State of the run"), str(IndexRun.State(run.state).label)),
@@ -492,11 +498,16 @@ def _facts(report: Report) -> dict:
     ]
     items = []
     for question in questions:
-        answered = [count((report.group_counts.get(key) or {}).get(f"a:{question.code}", 0)) for key in _column_keys(report)]
+        answered = [
+            count((report.group_counts.get(key) or {}).get(f"a:{question.code}", 0)) for key in _column_keys(report)
+        ]
         rows = [
             {
                 "label": report.option_label(question.code, option["code"]),
-                "cells": [number(figures.get("facts", {}).get(question.code, {}).get(option["code"])) for _t, figures in columns],
+                "cells": [
+                    number(figures.get("facts", {}).get(question.code, {}).get(option["code"]))
+                    for _t, figures in columns
+                ],
             }
             for option in question.options
         ]
@@ -528,14 +539,21 @@ def _expectations(report: Report) -> dict:
         title=_("What respondents most want improved, whole campaign"),
         description=_("Share of respondents choosing each improvement, highest first."),
     )
-    return {"question": needs.label, "columns": [title for title, _f in columns], "rows": rows, "chart": mark_safe(chart)}
+    return {
+        "question": needs.label,
+        "columns": [title for title, _f in columns],
+        "rows": rows,
+        "chart": mark_safe(chart),
+    }
 
 
 def _themes(report: Report) -> list[dict]:
     names = {r.agency_id: r.agency.name for r in report.results}
+    keywords = {theme.code: ", ".join(theme.keywords) for theme in THEMES}
     return [
         {
             "label": theme.label,
+            "keywords": keywords.get(theme.code, ""),
             "count": count(theme.count),
             "share": number(100 * theme.count / report.comment_count) + " %" if report.comment_count else "—",
             "examples": [(example.text, names.get(example.agency_id, "")) for example in theme.examples],
@@ -690,15 +708,19 @@ def _summary_sheet(book, report: Report, used: set[str]) -> None:
             [level_title(key), figures.get("agencies"), figures.get("ranked"), *_figure_values(report, figures),
              figures.get("sipas_min"), figures.get("sipas_max"), *[thresholds.get(mark) for mark in marks]]
         )  # fmt: skip
-    rows += [[], *([label, value] for label, value in _cover(report)["rows"]), [_("Inputs checksum"), report.run.checksum]]
-    _table(book, _("Summary"), used, columns, rows, freeze="B2")
+    rows += [
+        [],
+        *([label, value] for label, value in _cover(report)["rows"]),
+        [_("Inputs checksum"), report.run.checksum],
+    ]
+    _table(book, pgettext("sheet name", "Summary"), used, columns, rows, freeze="B2")
 
 
 RANKING_SHEETS = {
-    "province": gettext_lazy("Ranking – province"),
-    "department": gettext_lazy("Ranking – departments"),
-    "district": gettext_lazy("Ranking – districts"),
-    "commune": gettext_lazy("Ranking – communes"),
+    "province": pgettext_lazy("sheet name", "Ranking – province"),
+    "department": pgettext_lazy("sheet name", "Ranking – departments"),
+    "district": pgettext_lazy("sheet name", "Ranking – districts"),
+    "commune": pgettext_lazy("sheet name", "Ranking – communes"),
 }
 
 
@@ -730,7 +752,7 @@ def _ranking_sheet(book, report: Report, level: str, used: set[str]) -> None:
              _yes_no(meets), change.get("previous_sipas"), change.get("sipas_change"), _yes_no(change.get("real")),
              change.get("previous_rank"), change.get("rank_change")]
         )  # fmt: skip
-    title = str(RANKING_SHEETS.get(level, _("Ranking – %(level)s") % {"level": level}))
+    title = str(RANKING_SHEETS.get(level, pgettext("sheet name", "Ranking – %(level)s") % {"level": level}))
     _table(book, title, used, columns, rows, freeze="D2")
 
 
@@ -740,14 +762,14 @@ def _agency_columns() -> list[Column]:
 
 
 def _agency_values(result: AgencyResult) -> list:
-    return [level_title(result.level), result.agency.code, result.agency.name, result.n]
+    return [str(LEVEL_COLUMNS.get(result.level, result.level)), result.agency.code, result.agency.name, result.n]
 
 
 def _criteria_sheet(book, report: Report, used: set[str]) -> None:
     codes = [q.code for questions in report.criteria.values() for q in questions]
     columns = [*_agency_columns(), *[Column(code, 8) for code in codes]]
     rows = ([*_agency_values(r), *[r.figures["criteria"].get(code) for code in codes]] for r in report.results)
-    _table(book, _("Criteria"), used, columns, rows, freeze="E2")
+    _table(book, pgettext("sheet name", "Criteria"), used, columns, rows, freeze="E2")
 
 
 def _facts_sheet(book, report: Report, used: set[str]) -> None:
@@ -758,7 +780,10 @@ def _facts_sheet(book, report: Report, used: set[str]) -> None:
         for option in q.options
     ]
     needs = [
-        (q.code, option["code"]) for q in report.questions.values() if q.role == QuestionRole.NEEDS for option in q.options
+        (q.code, option["code"])
+        for q in report.questions.values()
+        if q.role == QuestionRole.NEEDS
+        for option in q.options
     ]
     columns = [
         *_agency_columns(),
@@ -773,7 +798,7 @@ def _facts_sheet(book, report: Report, used: set[str]) -> None:
         ]
         for r in report.results
     )
-    _table(book, _("Facts and expectations"), used, columns, rows, freeze="E2")
+    _table(book, pgettext("sheet name", "Facts and expectations"), used, columns, rows, freeze="E2")
 
 
 def _method_sheet(book, report: Report, used: set[str]) -> None:
@@ -801,7 +826,13 @@ def _method_sheet(book, report: Report, used: set[str]) -> None:
         *([o["code"], report.option_label(q.code, o["code"])]
           for q in report.questions.values() if q.role == QuestionRole.NEEDS for o in q.options),
     ]  # fmt: skip
-    _table(book, _("Method"), used, [Column(_("Item"), 34, "text"), Column(_("Value"), 90, "count")], rows)
+    _table(
+        book,
+        pgettext("sheet name", "Method"),
+        used,
+        [Column(_("Item"), 34, "text"), Column(_("Value"), 90, "count")],
+        rows,
+    )
 
 
 def uncertainty_note() -> str:

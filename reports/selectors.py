@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from reports.models import AgencyResult, IndexRun
 from surveys.models import Campaign
@@ -17,4 +17,5 @@ def published_run(campaign: Campaign) -> IndexRun | None:
 
 
 def agency_results(run: IndexRun) -> QuerySet[AgencyResult]:
-    return run.agency_results.select_related("agency").order_by("level", "rank", "agency__path")
+    # Unranked agencies last on every database (SQLite and PostgreSQL sort NULL differently by default).
+    return run.agency_results.select_related("agency").order_by("level", F("rank").asc(nulls_last=True), "agency__path")

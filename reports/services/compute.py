@@ -156,13 +156,19 @@ def _weighted(values: dict, rows: list[dict]) -> dict:
         for option in options:
             options[option] = wmean(lambda f, c=code, o=option: f["facts"][c][o])
     values["weighted"] = True
-    values["intervals"]["sipas"] = None  # a weighted mean of agencies has no pooled-sample interval here
+    # The intervals computed on the pooled sample do not describe weighted means: leave them out.
+    values["intervals"] = {"sipas": None, "hl": None, "satisfaction": {}, "criteria": {}}
     return values
 
 
 def _threshold_counts(campaign: Campaign, rows: list[dict]) -> dict[str, int]:
-    marks = sorted({*(campaign.thresholds or []), *([campaign.target_percent] if campaign.target_percent else [])})
-    return {f"{mark:g}": sum(1 for r in rows if (r["figures"]["sipas"] or -1) >= mark) for mark in marks}
+    """How many agencies with enough responses reach each threshold and the target (like the rankings,
+    agencies under their minimum sample are left out)."""
+    marks = sorted(
+        {*(campaign.thresholds or []), *([campaign.target_percent] if campaign.target_percent is not None else [])}
+    )
+    sipas = [r["figures"]["sipas"] for r in rows if r["enough_sample"] and r["figures"]["sipas"] is not None]
+    return {f"{mark:g}": sum(1 for value in sipas if value >= mark) for mark in marks}
 
 
 def previous_campaign(campaign: Campaign) -> Campaign | None:
