@@ -8,6 +8,8 @@ from sipas.models import Job
 from surveys.models import Campaign
 
 COMPUTE = "reports.compute_index"
+RENDER = "reports.render_report"
+FORMATS = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @job_handler(COMPUTE)
@@ -22,3 +24,27 @@ def run_compute(job: Job) -> dict:
 
 def enqueue_compute(*, campaign: Campaign, acting_user=None) -> Job:
     return enqueue_job(kind=COMPUTE, acting_user=acting_user, params={"campaign_id": campaign.pk})
+
+
+@job_handler(RENDER)
+def run_render(job: Job) -> dict:
+    """Render a run's report (PDF or workbook) into the job's output file, for the officer to download."""
+    from django.core.files.base import ContentFile
+
+    from reports import rendering
+    from reports.models import IndexRun
+
+    run = IndexRun.objects.select_related("campaign__methodology").get(pk=job.params["run_id"])
+    fmt = job.params["format"]
+    content = rendering.render_pdf(run) if fmt == "pdf" else rendering.render_xlsx(run)
+    name = f"sipas-{run.campaign.slug}-run{run.number}.{fmt}"
+    job.output.save(name, ContentFile(content), save=False)
+    Job.objects.filter(pk=job.pk).update(output=job.output.name)
+    return {"file": name, "bytes": len(content)}
+
+
+def enqueue_render(*, run, fmt: str, acting_user=None) -> Job:
+    """Queue the rendering of a run's report; raises ValueError for an unknown format."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    return enqueue_job(kind=RENDER, acting_user=acting_user, params={"run_id": run.pk, "format": fmt})

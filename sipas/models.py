@@ -49,6 +49,7 @@ class Job(models.Model):
     )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     upload = models.FileField(_("uploaded file"), upload_to="jobs/%Y/%m/", blank=True)
+    output = models.FileField(_("result file"), upload_to="jobs/output/%Y/%m/", blank=True)
     progress_done = models.PositiveIntegerField(_("done"), default=0)
     progress_total = models.PositiveIntegerField(_("total"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)

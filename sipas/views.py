@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from agencies.models import Role
 from agencies.selectors import memberships_of
@@ -25,11 +26,24 @@ def workspace(request):
     )
 
 
-@login_required
-def job_status(request, job_id: int):
+def _own_job(request, job_id: int) -> Job:
     """A job is visible only to the user who started it (or a superuser); others get 404."""
     jobs = Job.objects.all() if request.user.is_superuser else Job.objects.filter(created_by=request.user)
-    job = get_object_or_404(jobs, pk=job_id)
+    return get_object_or_404(jobs, pk=job_id)
+
+
+@login_required
+def job_download(request, job_id: int):
+    """The file a finished job produced (a rendered report), as an attachment."""
+    job = _own_job(request, job_id)
+    if job.state != Job.State.DONE or not job.output:
+        raise Http404("No file")
+    return FileResponse(job.output.open("rb"), as_attachment=True, filename=job.output.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def job_status(request, job_id: int):
+    job = _own_job(request, job_id)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
             {
@@ -39,6 +53,7 @@ def job_status(request, job_id: int):
                 "progress_total": job.progress_total,
                 "result": job.result,
                 "errors": job.errors,
+                "download": reverse("job-download", args=[job.pk]) if job.output else None,
             }
         )
     return render(request, "job_status.html", {"job": job})
