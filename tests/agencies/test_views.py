@@ -342,7 +342,7 @@ def test_import_of_a_bad_file_lists_every_error_row_and_imports_nothing(actors, 
 
     html = client.get(response["Location"]).content.decode()
     assert "Failed" in html
-    assert "Nothing was imported." in html
+    assert "changed nothing" in html
     assert [(row, column) for row, column, _problem in error_rows(html)] == [
         ("3", "name"),
         ("4", "kind"),
