@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import formats
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 FONT = "DejaVu Sans, Arial, sans-serif"
@@ -82,7 +83,7 @@ def ranking_chart(
             }
         if bar.note:
             tip += " — " + bar.note
-        canvas.open_row(tip, "row weak" if bar.weak else "row")
+        canvas.open_row(tip, "chart-row weak" if bar.weak else "chart-row")
         canvas.label(bar.label, middle)
         if bar.value is None:
             canvas.text(plot.left + 4, middle, _("no data"), cls="no-data", fill=MUTED)
@@ -112,7 +113,7 @@ def factor_chart(factors: Sequence[FactorBars], *, title: str, description: str,
                 "evaluation": number(factor.evaluation),
                 "satisfaction": number(factor.satisfaction),
             },
-            "row",
+            "chart-row",
         )
         canvas.label(factor.label, y + canvas.row / 2 - 2)
         for offset, value, colour, cls in (
@@ -144,7 +145,7 @@ def share_chart(
     for i, bar in enumerate(bars):
         y = canvas.top + i * canvas.row
         middle = y + canvas.row / 2
-        canvas.open_row(bar.label + ": " + (number(bar.value) + " %" if bar.value is not None else _("no data")), "row")
+        canvas.open_row(bar.label + ": " + (number(bar.value) + " %" if bar.value is not None else _("no data")), "chart-row")
         canvas.label(bar.label, middle, size=9)
         if bar.value is None:
             canvas.text(canvas.plot.left + 4, middle, _("no data"), cls="no-data", fill=MUTED, size=9)
@@ -266,3 +267,9 @@ class _Canvas:
 
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def as_html(svg: str) -> SafeString:
+    """A chart ready to insert in a page: every text the charts draw is escaped when drawn. Row groups are
+    "chart-row", not "row", which Bootstrap's grid (`.row > * { width: 100% }`) would stretch."""
+    return mark_safe(svg)

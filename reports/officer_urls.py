@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reports import officer_views as views
 
 app_name = "index"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/", views.dashboard, name="dashboard"),
+    path("<slug:slug>/agency/<str:code>/", views.agency_page, name="agency"),
+]

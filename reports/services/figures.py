@@ -2,7 +2,8 @@
 
 Every figure is a percentage 0–100 at full precision, or None ("no data") when its denominator is zero —
 never 0. Intervals are 95%: Wilson's for proportions; for SIPAS, the delta method over its factor
-satisfaction indices, with their covariances estimated from respondents who answered both questions.
+satisfaction indices, with their correlations estimated from respondents who answered both questions
+(see sipas_interval).
 """
 
 from __future__ import annotations
@@ -114,9 +115,15 @@ def figures(counts: Mapping[str, int], plan: Plan, scoring: str) -> dict:
 
 def sipas_interval(counts: Mapping[str, int], plan: Plan, scoring: str, sipas: float | None) -> list[float] | None:
     """95% interval of SIPAS = mean of k factor indices, by the delta method:
-    Var = (1/k²)(Σ Var_f + 2 Σ Cov_fg). For share-positive, Var_f = p_f(1−p_f)/n_f and
-    Cov_fg = n_fg (π_fg − p_f p_g) / (n_f n_g), π_fg being the share positive on both among the n_fg who
-    answered both. For mean-score the covariances are bounded by perfect correlation (conservative)."""
+    Var = (1/k²)(Σ Var_f + 2 Σ Cov_fg).
+
+    Share-positive: Var_f uses the Agresti–Coull estimate p̃ = (x + z²/2)/(n + z²) over n + z², so a factor
+    at 0% or 100% still carries uncertainty. Cov_fg = ρ_fg · √(Var_f Var_g) · n_fg/√(n_f n_g), where n_fg
+    respondents answered both and ρ_fg, the correlation of their "positive" answers, is estimated from
+    those co-answers (π_fg − p_f p_g)/√(p_f(1−p_f) p_g(1−p_g)) and kept within [0, 1]: answers of one
+    respondent are not negatively related, and a noisy estimate from few co-answers must not shrink the
+    interval below the independent case nor stretch it beyond perfect correlation.
+    Mean-score: the covariances are bounded by perfect correlation (conservative)."""
     if sipas is None:
         return None
     codes = [
@@ -134,15 +141,20 @@ def sipas_interval(counts: Mapping[str, int], plan: Plan, scoring: str, sipas: f
             halves.append((interval[1] - interval[0]) / 2)
         half = sum(halves) / k
         return [max(0.0, sipas - half), min(100.0, sipas + half)]
-    p = {c: counts[f"p:{c}"] / counts[f"a:{c}"] for c in codes}
     n = {c: counts[f"a:{c}"] for c in codes}
-    variance = sum(p[c] * (1 - p[c]) / n[c] for c in codes)
+    p = {c: counts[f"p:{c}"] / n[c] for c in codes}
+    adjusted = {c: (counts[f"p:{c}"] + Z95**2 / 2) / (n[c] + Z95**2) for c in codes}
+    var = {c: adjusted[c] * (1 - adjusted[c]) / (n[c] + Z95**2) for c in codes}
+    variance = sum(var.values())
     for f, g in combinations(codes, 2):
         both = counts.get(f"nn:{f}:{g}", counts.get(f"nn:{g}:{f}", 0))
-        if both:
-            joint = counts.get(f"pp:{f}:{g}", counts.get(f"pp:{g}:{f}", 0)) / both
-            variance += 2 * both * (joint - p[f] * p[g]) / (n[f] * n[g])
-    half = 100.0 * Z95 * math.sqrt(max(0.0, variance)) / k
+        spread = p[f] * (1 - p[f]) * p[g] * (1 - p[g])
+        if not both or spread <= 0:
+            continue
+        joint = counts.get(f"pp:{f}:{g}", counts.get(f"pp:{g}:{f}", 0)) / both
+        rho = min(1.0, max(0.0, (joint - p[f] * p[g]) / math.sqrt(spread)))
+        variance += 2 * rho * math.sqrt(var[f] * var[g]) * both / math.sqrt(n[f] * n[g])
+    half = 100.0 * Z95 * math.sqrt(variance) / k
     return [max(0.0, sipas - half), min(100.0, sipas + half)]
 
 

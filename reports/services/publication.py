@@ -48,6 +48,8 @@ def publish_run(*, run: IndexRun, acting_user) -> IndexRun:
         run = IndexRun.objects.select_for_update().select_related("campaign").get(pk=run.pk)
         if run.state != IndexRun.State.APPRAISED:
             raise PublicationError(_("Only an appraised run can be published."))
+        if run.campaign.runs.filter(number__gt=run.number).exists() or run.campaign.state != CampaignState.APPRAISED:
+            raise PublicationError(_("A newer computation replaced this run: appraise the latest run."))
         run.state = IndexRun.State.PUBLISHED
         run.published_at = timezone.now()
         run.published_by = acting_user

@@ -58,14 +58,14 @@ def test_chart_names_its_title_and_description_for_screen_readers(agencies):
 def test_each_agency_has_a_row_and_each_agency_with_data_one_bar(agencies):
     root = ranking(agencies)
 
-    assert len(with_class(root, "row")) == 4
+    assert len(with_class(root, "chart-row")) == 4
     assert len(with_class(root, "bar")) == 3
 
 
 def test_agency_with_no_data_is_written_not_drawn(agencies):
     root = ranking(agencies)
 
-    row = with_class(root, "row")[3]
+    row = with_class(root, "chart-row")[3]
     assert not [e for e in row.iter(f"{SVG}rect")]
     assert [e.text for e in row.iter(f"{SVG}text") if e.get("class") == "no-data"] == ["no data"]
 
@@ -73,7 +73,7 @@ def test_agency_with_no_data_is_written_not_drawn(agencies):
 def test_whiskers_only_where_an_interval_exists(agencies):
     root = ranking(agencies)
 
-    rows = with_class(root, "row")
+    rows = with_class(root, "chart-row")
     assert [len(with_class(row, "whisker")) for row in rows] == [1, 0, 1, 0]
 
 
@@ -90,7 +90,7 @@ def test_agency_under_its_minimum_sample_is_drawn_lighter(agencies):
 
     fills = [bar.get("fill") for bar in with_class(root, "bar")]
     assert fills[0] == fills[1] != fills[2]
-    assert "weak" in with_class(root, "row")[2].get("class")
+    assert "weak" in with_class(root, "chart-row")[2].get("class")
 
 
 def test_target_line_is_drawn_and_labelled_only_when_a_target_is_given(agencies):
@@ -124,7 +124,7 @@ def test_long_names_are_shortened_and_given_whole_in_the_row_tooltip():
 
     label = with_class(root, "label")[0].text
     assert label.endswith("…") and len(label) < len(name)
-    assert with_class(root, "row")[0].find(f"{SVG}title").text.startswith(name)
+    assert with_class(root, "chart-row")[0].find(f"{SVG}title").text.startswith(name)
 
 
 def test_value_column_widens_to_hold_a_note_inside_the_chart():

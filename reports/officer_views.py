@@ -1,0 +1,673 @@
+"""The index screens: the Home Affairs officer's dashboard of a campaign (fieldwork progress, runs, computing,
+appraisal and publication, headline figures and rankings per level) and the agency page that officers and
+the agency's own leaders read (factors, criteria, intervals, trend, comments, action plans).
+
+Scope: the dashboard is reached through surveys.selectors.get_managed_campaign only; the agency page through
+agencies.scope.get_agency_in_scope with the officer or leader role, for a campaign that surveys the agency,
+and only by an officer who manages the campaign or a leader (Role.MANAGER) of that very agency. Everyone
+else gets a 404, so nobody learns that a campaign or an agency exists outside their area. Leaders see the
+published run only; officers see the latest run.
+
+The views only read, call one service per POST and shape figures for display (rounded to 2 decimals in the
+active language, "—" for no data); every rule lives in reports.services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from agencies.models import Agency, Membership, Role
+from agencies.scope import get_agency_in_scope
+from reports import charts
+from reports.jobs import COMPUTE, enqueue_compute
+from reports.models import ActionPlan, AgencyResult, IndexRun
+from reports.officer_forms import ActionPlanForm, ActionPlanUpdateForm, AppraisalForm, RunForm
+from reports.selectors import latest_run, published_run
+from reports.services.figures import difference_is_real, wilson
+from reports.services.publication import (
+    PublicationError,
+    appraise_run,
+    publish_run,
+    record_action_plan,
+    update_action_plan,
+)
+from sipas.models import Job
+from surveys.models import Campaign, CampaignState, Question, QuestionRole, Response
+from surveys.models.methodology import pick_language
+from surveys.selectors import get_managed_campaign, managed_campaigns, progress_rows
+
+LEVELS = ("province", "department", "district", "commune")
+LEVEL_TITLES = {
+    "province": gettext_lazy("Province"),
+    "department": gettext_lazy("Province-level agencies (departments, boards and sectors)"),
+    "district": gettext_lazy("Districts"),
+    "commune": gettext_lazy("Communes, wards and special zones"),
+    "campaign": gettext_lazy("Whole campaign"),
+}
+# compute_campaign_index refuses these states (ComputeError); the button is not offered there.
+NOT_COMPUTABLE = (CampaignState.DRAFT, CampaignState.PUBLISHED)
+WEAKEST_CRITERIA = 3
+COMMENTS_PER_PAGE = 20
+COMMENT_CODE = "YK"
+
+number = charts.number
+
+
+def interval(bounds) -> str:
+    return f"{number(bounds[0])} – {number(bounds[1])}" if bounds else "—"
+
+
+def signed(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "−" if value < 0 else "±") + number(abs(value))
+
+
+def rank_change_text(change: int | None) -> str:
+    """ "up 2 places" / "down 1 place" (tăng 2 bậc / giảm 1 bậc), "same rank", or "" when unknown."""
+    if change is None:
+        return ""
+    if change == 0:
+        return _("same rank")
+    if change > 0:
+        return ngettext("up %(count)s place", "up %(count)s places", change) % {"count": change}
+    return ngettext("down %(count)s place", "down %(count)s places", -change) % {"count": -change}
+
+
+def level_title(level: str) -> str:
+    return str(LEVEL_TITLES.get(level, level))
+
+
+embed = charts.as_html
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+# --- The officer's dashboard -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard(request, slug: str):
+    campaign = get_managed_campaign(request.user, slug)
+    appraisal_form = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "compute":
+            return _compute(request, campaign)
+        if action == "publish":
+            return _publish(request, campaign)
+        if action != AppraisalForm.action:
+            messages.error(request, _("This action is not available here."))
+            return redirect("index:dashboard", slug=campaign.slug)
+        appraisal_form = AppraisalForm(request.POST)
+        if appraisal_form.is_valid() and _appraise(request, campaign, appraisal_form):
+            return redirect("index:dashboard", slug=campaign.slug)
+    return render(request, "reports/officer/dashboard.html", _dashboard_context(request, campaign, appraisal_form))
+
+
+def _compute(request, campaign: Campaign):
+    if campaign.state in NOT_COMPUTABLE:
+        messages.error(request, _("A %(state)s campaign cannot be computed.") % {"state": campaign.get_state_display()})
+        return redirect("index:dashboard", slug=campaign.slug)
+    job = enqueue_compute(campaign=campaign, acting_user=request.user)
+    status_url = reverse("job-status", kwargs={"job_id": job.pk})
+    if _wants_json(request):  # job_progress.js shows the progress on the dashboard itself
+        return JsonResponse({"job": job.pk, "status_url": status_url}, status=202)
+    return redirect(status_url)
+
+
+def _appraise(request, campaign: Campaign, form: AppraisalForm) -> bool:
+    run = get_object_or_404(campaign.runs, pk=form.cleaned_data["run"])
+    try:
+        appraisal = appraise_run(run=run, acting_user=request.user, **form.service_kwargs())
+    except PublicationError as exc:
+        form.add_error(None, str(exc))
+        return False
+    if appraisal.approved:
+        messages.success(request, _("Run %(number)s approved. It can now be published.") % {"number": run.number})
+    else:
+        messages.warning(request, _("Run %(number)s rejected. Compute the index again.") % {"number": run.number})
+    return True
+
+
+def _publish(request, campaign: Campaign):
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the run to publish."))
+        return redirect("index:dashboard", slug=campaign.slug)
+    run = get_object_or_404(campaign.runs, pk=form.cleaned_data["run"])
+    try:
+        publish_run(run=run, acting_user=request.user)
+    except PublicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Run %(number)s published: its figures are the campaign's results.") % {"number": run.number}
+        )
+    return redirect("index:dashboard", slug=campaign.slug)
+
+
+def _dashboard_context(request, campaign: Campaign, appraisal_form: AppraisalForm | None) -> dict:
+    rows = progress_rows(campaign, campaign.participants.all())
+    runs = list(campaign.runs.select_related("computed_by").order_by("-number"))
+    latest = runs[0] if runs else None
+    pending = list(
+        Job.objects.filter(
+            kind=COMPUTE, params__campaign_id=campaign.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+        )
+    )
+    context = {
+        "campaign": campaign,
+        "progress": _progress_totals(rows),
+        "runs": runs,
+        "latest": latest,
+        "pending_jobs": [(job, request.user.is_superuser or job.created_by_id == request.user.pk) for job in pending],
+        "can_compute": campaign.state not in NOT_COMPUTABLE,
+        "is_officer": True,
+    }
+    if latest is not None:
+        context.update(_latest_run_context(campaign, latest, appraisal_form))
+    return context
+
+
+def _progress_totals(rows: list[dict]) -> dict:
+    return {
+        "agencies": len(rows),
+        "enough": sum(1 for row in rows if row["enough"]),
+        "responses": sum(row["total"] for row in rows),
+        "flagged": sum(row["flagged"] for row in rows),
+        "excluded": sum(row["excluded"] for row in rows),
+        "counted": sum(row["counted"] for row in rows),
+    }
+
+
+def _latest_run_context(campaign: Campaign, run: IndexRun, appraisal_form: AppraisalForm | None) -> dict:
+    results = sorted(run.agency_results.select_related("agency"), key=_ranking_order)
+    groups = {group.key: group.figures for group in run.group_results.all()}
+    factors = list(campaign.methodology.factors.order_by("order"))
+    levels = [level for level in LEVELS if any(r.level == level for r in results)]
+    levels += sorted({r.level for r in results} - set(levels))
+    interim = bool(run.summary.get("interim"))
+    return {
+        "appraisals": list(run.appraisals.select_related("appraised_by")),
+        "interim": interim,
+        "appraisal_form": appraisal_form
+        if appraisal_form is not None
+        else (AppraisalForm(run_id=run.pk) if run.state == IndexRun.State.COMPUTED and not interim else None),
+        "headline": _group_view("campaign", groups.get("campaign"), factors),
+        "campaign_factor_chart": _factor_chart(factors, groups.get("campaign"), _("whole campaign")),
+        "levels": [
+            {
+                **_group_view(level, groups.get(level), factors),
+                "rows": [_ranking_row(r) for r in results if r.level == level],
+                "chart": _ranking_chart(campaign, level, [r for r in results if r.level == level]),
+            }
+            for level in levels
+        ],
+    }
+
+
+def _ranking_order(result: AgencyResult):
+    """Ranked agencies by rank, then the unranked by SIPAS (highest first), then those with no data."""
+    return (result.rank is None, result.rank or 0, result.sipas is None, -(result.sipas or 0), result.agency.name)
+
+
+def _group_view(key: str, figures: dict | None, factors) -> dict:
+    figures = figures or {}
+    intervals = figures.get("intervals") or {}
+    labels = {f.code: f.label for f in factors}
+    drivers = sorted(
+        (figures.get("drivers") or {}).items(), key=lambda item: (item[1]["r"] is None, -(item[1]["r"] or 0))
+    )
+    return {
+        "key": key,
+        "title": level_title(key),
+        "n": figures.get("n"),
+        "sipas": number(figures.get("sipas")),
+        "sipas_interval": interval(intervals.get("sipas")),
+        "hl": number(figures.get("hl")),
+        "hl_interval": interval(intervals.get("hl")),
+        "agencies": figures.get("agencies"),
+        "ranked": figures.get("ranked"),
+        "sipas_min": number(figures.get("sipas_min")),
+        "sipas_max": number(figures.get("sipas_max")),
+        "thresholds": sorted((figures.get("thresholds") or {}).items(), key=lambda item: float(item[0])),
+        "weighted": bool(figures.get("weighted")),
+        "drivers": [
+            {"label": labels.get(code, code), "r": number(d["r"], 3), "pairs": d["pairs"]} for code, d in drivers
+        ],
+    }
+
+
+def _ranking_row(result: AgencyResult) -> dict:
+    change = result.figures.get("change") or {}
+    return {
+        "result": result,
+        "sipas": number(result.sipas),
+        "interval": interval(result.figures["intervals"].get("sipas")),
+        "hl": number(result.figures.get("hl")),
+        "sipas_change": signed(change.get("sipas_change")),
+        "rank_change": rank_change_text(change.get("rank_change")),
+        "real": change.get("real"),
+        "no_data": result.sipas is None,
+    }
+
+
+def _ranking_chart(campaign: Campaign, level: str, results: list[AgencyResult]) -> str:
+    bars = [
+        charts.Bar(
+            label=r.agency.name,
+            value=r.sipas,
+            interval=r.figures["intervals"].get("sipas"),
+            weak=not r.enough_sample,
+            note="" if r.enough_sample else _("(not enough responses)"),
+        )
+        for r in results
+    ]
+    svg = charts.ranking_chart(
+        bars,
+        title=_("SIPAS per agency: %(level)s") % {"level": level_title(level)},
+        description=_(
+            "SIPAS of each agency of the level, 0–100, highest first, with its 95% interval; agencies under "
+            "their minimum sample are drawn lighter and are not ranked."
+        ),
+        target=campaign.target_percent,
+    )
+    return embed(svg)
+
+
+def _factor_chart(factors, figures: dict | None, whose: str) -> str | None:
+    if not figures:
+        return None
+    satisfaction_intervals = (figures.get("intervals") or {}).get("satisfaction") or {}
+    svg = charts.factor_chart(
+        [
+            charts.FactorBars(
+                f.label,
+                figures["factors"].get(f.code, {}).get("evaluation"),
+                figures["factors"].get(f.code, {}).get("satisfaction"),
+                satisfaction_intervals.get(f.code),
+            )
+            for f in factors
+        ],
+        title=_("Evaluation and satisfaction per factor: %(whose)s") % {"whose": whose},
+        description=_("For each factor, the evaluation index of its criteria and the satisfaction index, 0–100."),
+    )
+    return embed(svg)
+
+
+# --- The agency page ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgencyAccess:
+    campaign: Campaign
+    agency: Agency
+    is_officer: bool
+    run: IndexRun | None
+
+
+def agency_access(user, slug: str, code: str) -> AgencyAccess:
+    """Who may read an agency's page, and which run they see; Http404 for everyone else."""
+    agency = get_agency_in_scope(user, code, [Role.OFFICER, Role.MANAGER])
+    campaign = (
+        Campaign.objects.select_related("methodology", "root").filter(slug=slug, participants__agency=agency).first()
+    )
+    if campaign is None:
+        raise Http404("The campaign does not survey this agency")
+    is_officer = managed_campaigns(user).filter(pk=campaign.pk).exists()
+    if not is_officer and not Membership.objects.filter(user=user, agency=agency, role=Role.MANAGER).exists():
+        raise Http404("Neither the campaign's officer nor the agency's leader")
+    run = latest_run(campaign) if is_officer else published_run(campaign)
+    return AgencyAccess(campaign, agency, is_officer, run)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_page(request, slug: str, code: str):
+    access = agency_access(request.user, slug, code)
+    if access.run is None:
+        return render(request, "reports/officer/agency_unavailable.html", {**vars(access)})
+    questions = _questions(access.campaign)
+    plan_form = update_form = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == ActionPlanForm.action:
+            plan_form = ActionPlanForm(request.POST, criteria=_criterion_choices(questions))
+            if plan_form.is_valid() and _add_plan(request, access, plan_form):
+                return redirect(_agency_url(access, "action-plans"))
+        elif action == ActionPlanUpdateForm.action:
+            update_form = ActionPlanUpdateForm(request.POST)
+            if update_form.is_valid() and _update_plan(request, access, update_form):
+                return redirect(_agency_url(access, "action-plans"))
+        else:
+            messages.error(request, _("This action is not available here."))
+            return redirect(_agency_url(access))
+    context = _agency_context(request, access, questions, plan_form, update_form)
+    return render(request, "reports/officer/agency.html", context)
+
+
+def _agency_url(access: AgencyAccess, anchor: str = "") -> str:
+    url = reverse("index:agency", kwargs={"slug": access.campaign.slug, "code": access.agency.code})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _questions(campaign: Campaign) -> list[Question]:
+    """The questions the page reports on: criteria, reported facts, the filter and expectations."""
+    roles = [QuestionRole.CRITERION, QuestionRole.FACT, QuestionRole.FILTER, QuestionRole.NEEDS]
+    return list(campaign.methodology.questions.filter(role__in=roles).select_related("factor").order_by("order"))
+
+
+def _criterion_choices(questions: list[Question]) -> list[tuple[str, str]]:
+    return [(q.code, f"{q.code} — {q.label}") for q in questions if q.role == QuestionRole.CRITERION]
+
+
+def _add_plan(request, access: AgencyAccess, form: ActionPlanForm) -> bool:
+    try:
+        record_action_plan(
+            campaign=access.campaign, agency=access.agency, acting_user=request.user, **form.service_kwargs()
+        )
+    except ValueError as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, _("Action plan recorded."))
+    return True
+
+
+def _update_plan(request, access: AgencyAccess, form: ActionPlanUpdateForm) -> bool:
+    plan = get_object_or_404(ActionPlan, pk=form.cleaned_data["plan"], campaign=access.campaign, agency=access.agency)
+    try:
+        update_action_plan(
+            plan=plan,
+            status=form.cleaned_data["status"],
+            follow_up=form.cleaned_data["follow_up"],
+            acting_user=request.user,
+        )
+    except ValueError as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, _("Follow-up saved."))
+    return True
+
+
+def _agency_context(request, access: AgencyAccess, questions: list[Question], plan_form, update_form) -> dict:
+    campaign, agency, run = access.campaign, access.agency, access.run
+    result = run.agency_results.filter(agency=agency).first()
+    factors = list(campaign.methodology.factors.order_by("order"))
+    trend = _trend(campaign, agency)
+    context = {
+        **vars(access),
+        "published": run.state == IndexRun.State.PUBLISHED,
+        "interim": bool(run.summary.get("interim")),
+        "result": result,
+        "comments": _comments(request, campaign, agency),
+    }
+    if result is None:
+        return context
+    figures = result.figures
+    criteria = _criteria_rows(questions, figures, result.counts)
+    weakest = sorted((row for row in criteria if row["value"] is not None), key=lambda row: row["value"])
+    weakest = weakest[:WEAKEST_CRITERIA]
+    for row in weakest:
+        row["weak"] = True
+    group = run.group_results.filter(key=result.level).first()
+    plans = _plans(campaign, agency, trend, figures, update_form, {row["code"]: row["label"] for row in criteria})
+    context.update(
+        {
+            "headline": {
+                "sipas": number(figures["sipas"]),
+                "sipas_interval": interval(figures["intervals"].get("sipas")),
+                "hl": number(figures["hl"]),
+                "hl_interval": interval(figures["intervals"].get("hl")),
+                "level": level_title(result.level),
+                "ranked": group.figures.get("ranked") if group else None,
+                "level_sipas": number(group.figures.get("sipas")) if group else "—",
+            },
+            "change": _change_view(figures.get("change"), trend),
+            "factors": _factor_rows(factors, figures),
+            "factor_chart": _factor_chart(factors, figures, agency.name),
+            "criteria": criteria,
+            "weakest": weakest,
+            "facts": _fact_rows(questions, result.counts, figures),
+            "expectations": _expectation_rows(questions, result.counts, figures),
+            "trend_rows": [_trend_row(r, agency, campaign) for r in [*trend, result]],
+            "trend_chart": _trend_chart(agency, [*trend, result]) if trend else None,
+            **plans,
+            "plan_form": plan_form
+            or ActionPlanForm(
+                criteria=_criterion_choices(questions), initial_criterion=weakest[0]["code"] if weakest else None
+            ),
+        }
+    )
+    return context
+
+
+def _factor_rows(factors, figures: dict) -> list[dict]:
+    intervals = figures["intervals"].get("satisfaction") or {}
+    return [
+        {
+            "code": f.code,
+            "label": f.label,
+            "evaluation": number(figures["factors"].get(f.code, {}).get("evaluation")),
+            "satisfaction": number(figures["factors"].get(f.code, {}).get("satisfaction")),
+            "interval": interval(intervals.get(f.code)),
+        }
+        for f in factors
+    ]
+
+
+def _criteria_rows(questions: list[Question], figures: dict, counts: dict) -> list[dict]:
+    changes = (figures.get("change") or {}).get("criteria") or {}
+    intervals = figures["intervals"].get("criteria") or {}
+    return [
+        {
+            "code": q.code,
+            "label": q.label,
+            "factor": q.factor.label if q.factor_id else "",
+            "value": figures["criteria"].get(q.code),
+            "shown": number(figures["criteria"].get(q.code)),
+            "interval": interval(intervals.get(q.code)),
+            "answered": counts.get(f"a:{q.code}", 0),
+            "change": signed(changes.get(q.code)) if changes else None,
+            "weak": False,
+        }
+        for q in questions
+        if q.role == QuestionRole.CRITERION
+    ]
+
+
+def _share_cell(counts: dict, code: str, option: str, share: float | None) -> dict:
+    return {
+        "share": number(share),
+        "interval": interval(wilson(counts.get(f"k:{code}:{option}", 0), counts.get(f"a:{code}", 0))),
+    }
+
+
+def _option_label(question: Question, option: str) -> str:
+    for item in question.options:
+        if item["code"] == option:
+            return pick_language(item.get("label", option), item.get("label_en", ""))
+    return option
+
+
+def _fact_rows(questions: list[Question], counts: dict, figures: dict) -> list[dict]:
+    rows = []
+    for q in questions:
+        if q.role != QuestionRole.FACT or q.code not in figures["facts"]:
+            continue
+        rows.append(
+            {
+                "code": q.code,
+                "label": q.label,
+                "answered": counts.get(f"a:{q.code}", 0),
+                "options": [
+                    {"label": _option_label(q, option), **_share_cell(counts, q.code, option, share)}
+                    for option, share in figures["facts"][q.code].items()
+                ],
+            }
+        )
+    return rows
+
+
+def _expectation_rows(questions: list[Question], counts: dict, figures: dict) -> list[dict]:
+    rows = []
+    for q in questions:
+        if q.role != QuestionRole.NEEDS:
+            continue
+        for item in q.options:
+            share = figures["expectations"].get(item["code"])
+            rows.append(
+                {
+                    "value": share,
+                    "label": _option_label(q, item["code"]),
+                    **_share_cell(counts, q.code, item["code"], share),
+                }
+            )
+    return sorted(rows, key=lambda row: (row["value"] is None, -(row["value"] or 0)))
+
+
+def _trend(campaign: Campaign, agency: Agency) -> list[AgencyResult]:
+    """The agency's published results in earlier campaigns, and those of the units it absorbed (successor
+    links), oldest first. Two queries."""
+    ids = [agency.pk, *agency.predecessors.values_list("pk", flat=True)]
+    return list(
+        AgencyResult.objects.filter(
+            agency_id__in=ids,
+            run__state=IndexRun.State.PUBLISHED,
+            run__campaign__period_start__lt=campaign.period_start,
+        )
+        .select_related("agency", "run__campaign")
+        .order_by("run__campaign__period_start", "agency__path")
+    )
+
+
+def _trend_row(result: AgencyResult, agency: Agency, campaign: Campaign) -> dict:
+    return {
+        "campaign": result.run.campaign,
+        "current": result.run.campaign_id == campaign.pk,
+        "published": result.run.state == IndexRun.State.PUBLISHED,
+        "predecessor": result.agency if result.agency_id != agency.pk else None,
+        "sipas": number(result.sipas),
+        "interval": interval(result.figures["intervals"].get("sipas")),
+        "hl": number(result.figures.get("hl")),
+        "rank": result.rank,
+        "n": result.n,
+        "enough": result.enough_sample,
+    }
+
+
+def _trend_chart(agency: Agency, results: list[AgencyResult]) -> str:
+    bars = [
+        charts.Bar(
+            label=f"{r.run.campaign.year} · {r.agency.name}" if r.agency_id != agency.pk else str(r.run.campaign.year),
+            value=r.sipas,
+            interval=r.figures["intervals"].get("sipas"),
+            weak=not r.enough_sample,
+        )
+        for r in results
+    ]
+    svg = charts.ranking_chart(
+        bars,
+        title=_("SIPAS across campaigns: %(agency)s") % {"agency": agency.name},
+        description=_(
+            "SIPAS of the agency (or of the units it absorbed) in each campaign, 0–100, with its 95% interval."
+        ),
+    )
+    return embed(svg)
+
+
+def _change_view(change: dict | None, trend: list[AgencyResult]) -> dict | None:
+    if not change:
+        return None
+    names = {r.run.campaign.slug: r.run.campaign.name for r in trend}
+    return {
+        **change,
+        "previous_name": names.get(change["previous_campaign"], change["previous_campaign"]),
+        "previous_sipas_shown": number(change.get("previous_sipas")),
+        "sipas_change_shown": signed(change.get("sipas_change")),
+        "rank_change_shown": rank_change_text(change.get("rank_change")),
+    }
+
+
+def _comments(request, campaign: Campaign, agency: Agency):
+    """The free comments (YK) of the counted responses of this agency, newest first, a page at a time."""
+    answers = (
+        Response.objects.filter(campaign=campaign, agency=agency, excluded=False, answers__has_key=COMMENT_CODE)
+        .exclude(**{f"answers__{COMMENT_CODE}": ""})
+        .order_by("-submitted_at", "-pk")
+        .values_list("submitted_at", f"answers__{COMMENT_CODE}")
+    )
+    return Paginator(answers, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _plans(campaign: Campaign, agency: Agency, trend, figures: dict, update_form, labels: dict[str, str]) -> dict:
+    """This campaign's action plans with their follow-up forms, and earlier campaigns' plans of this agency
+    (or of the units it absorbed) with how their criterion moved since."""
+    ids = {r.agency_id for r in trend} | {agency.pk}
+    plans = list(
+        ActionPlan.objects.filter(agency_id__in=ids, campaign__period_start__lte=campaign.period_start)
+        .select_related("campaign", "agency", "created_by")
+        .order_by("-campaign__period_start", "criterion", "due")
+    )
+    current = [p for p in plans if p.campaign_id == campaign.pk]
+    earlier = [p for p in plans if p.campaign_id != campaign.pk]
+    bound = update_form.cleaned_data.get("plan") if update_form is not None and update_form.is_bound else None
+    then = {(r.run.campaign_id, r.agency_id): r for r in trend}
+    change = figures.get("change") or {}
+    return {
+        "plans": [
+            {
+                "plan": plan,
+                "label": labels.get(plan.criterion, ""),
+                "form": update_form if bound == plan.pk else ActionPlanUpdateForm(plan=plan),
+            }
+            for plan in current
+        ],
+        "earlier_plans": [
+            {
+                **_moved(plan, then.get((plan.campaign_id, plan.agency_id)), figures, change),
+                "label": labels.get(plan.criterion, ""),
+            }
+            for plan in earlier
+        ],
+    }
+
+
+def _moved(plan: ActionPlan, before: AgencyResult | None, figures: dict, change: dict) -> dict:
+    """How a plan's criterion moved from the plan's campaign to this one: the run's own change against the
+    previous campaign when the plan belongs to it, else the difference with the plan agency's result then."""
+    code = plan.criterion
+    now = figures["criteria"].get(code)
+    then = before.figures["criteria"].get(code) if before is not None else None
+    if plan.campaign.slug == change.get("previous_campaign") and code in (change.get("criteria") or {}):
+        moved = change["criteria"][code]
+    else:
+        moved = None if now is None or then is None else now - then
+    real = None
+    if before is not None:
+        real = difference_is_real(
+            now,
+            figures["intervals"]["criteria"].get(code),
+            then,
+            before.figures["intervals"]["criteria"].get(code),
+        )
+    return {
+        "plan": plan,
+        "then": number(then),
+        "now": number(now),
+        "moved": signed(moved),
+        "direction": None if moved is None else ("up" if moved > 0 else "down" if moved < 0 else "same"),
+        "real": real,
+    }
