@@ -23,6 +23,13 @@ def run_compute(job: Job) -> dict:
 
 
 def enqueue_compute(*, campaign: Campaign, acting_user=None) -> Job:
+    """Queue a computation of the campaign, unless one is already queued or running: that one is returned,
+    so a double click computes once."""
+    pending = Job.objects.filter(
+        kind=COMPUTE, params__campaign_id=campaign.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+    ).first()
+    if pending is not None:
+        return pending
     return enqueue_job(kind=COMPUTE, acting_user=acting_user, params={"campaign_id": campaign.pk})
 
 

@@ -19,10 +19,22 @@ def home(request):
 def workspace(request):
     """Each role's area, one card per membership."""
     memberships = list(memberships_of(request.user))
+    from surveys.selectors import campaigns_for_agencies
+
+    led = [m.agency for m in memberships if m.role == Role.MANAGER]
+    results = [
+        (campaign, agency)
+        for campaign in campaigns_for_agencies(request.user, [Role.MANAGER]).order_by("-period_start")[:20]
+        for agency in led
+    ]
     return render(
         request,
         "workspace.html",
-        {"memberships": memberships, "is_officer": any(m.role == Role.OFFICER for m in memberships)},
+        {
+            "memberships": memberships,
+            "is_officer": any(m.role == Role.OFFICER for m in memberships),
+            "agency_results": results,
+        },
     )
 
 
@@ -56,7 +68,12 @@ def job_status(request, job_id: int):
                 "download": reverse("job-download", args=[job.pk]) if job.output else None,
             }
         )
-    return render(request, "job_status.html", {"job": job})
+    campaign = None
+    if "campaign_id" in job.params:  # a computation: lead back to the campaign's index dashboard
+        from surveys.models import Campaign
+
+        campaign = Campaign.objects.filter(pk=job.params["campaign_id"]).first()
+    return render(request, "job_status.html", {"job": job, "campaign": campaign})
 
 
 def healthz(request):
