@@ -110,8 +110,10 @@ def _database_url_for_subprocess() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, tmp_path):
-    """A real `celery worker` process on a private Redis queue, reading the test database."""
+def celery_worker_process(django_db_serialized_rollback, transactional_db, settings, tmp_path):
+    """A real `celery worker` process on a private Redis queue, reading the test database (committed data,
+    hence a transactional test; serialized rollback restores what the migrations loaded, such as the
+    SIPAS-2017 questionnaire, for the tests that run after it)."""
     if not os.environ.get("REDIS_URL"):
         if os.environ.get("CI"):
             pytest.fail("REDIS_URL must be set in CI: worker tests may not be skipped there")

@@ -38,31 +38,37 @@ class ComputeError(Exception):
 
 
 def compute_campaign_index(*, campaign: Campaign, acting_user=None, job=None) -> IndexRun:
-    """Compute every figure for every surveyed agency, level and the whole campaign, and store it as a new
-    run, all in one transaction: a crash leaves no run at all. Only responses not excluded by a recorded
+    """Compute every figure for every surveyed agency, level and the whole campaign from one snapshot of
+    the responses, and store it as a new run in one transaction: a crash leaves no run at all. Only responses not excluded by a recorded
     decision count. A campaign that is closed (or already computed/appraised) moves to "computed"; an open
     campaign gets an interim run and stays open. Raises ComputeError for a draft or published campaign."""
+    if job is not None and (done := IndexRun.objects.filter(job=job).first()):
+        return done  # a redelivered job: its run exists (perhaps published since); never compute twice
     if campaign.state in (CampaignState.DRAFT, CampaignState.PUBLISHED):
         raise ComputeError(
             _("A %(state)s campaign cannot be computed.") % {"state": CampaignState(campaign.state).label}
         )
-    if job is not None and (done := IndexRun.objects.filter(job=job).first()):
-        return done
     plan = plan_for(campaign)
     _progress(job, 0)
+    # 1. Read every input in one snapshot (a read-only transaction; REPEATABLE READ on PostgreSQL).
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":  # both reads below see one snapshot
+        if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         fingerprint = input_fingerprint(campaign)
         counts = aggregate_counts(campaign, plan)
-        _progress(job, 1)
+        excluded = _excluded_per_agency(campaign)
         participants = list(campaign.participants.select_related("agency"))
-        agency_rows = _agency_rows(campaign, plan, participants, counts)
-        groups = _groups(campaign, plan, participants, counts, agency_rows)
-        _changes(campaign, plan, agency_rows)
-        _progress(job, 2)
+    # Progress is written between the transactions, so the officer's screen sees it as it happens.
+    _progress(job, 1)
+    # 2. Every figure, in Python, from the counts (no query per response).
+    agency_rows = _agency_rows(campaign, plan, participants, counts, excluded)
+    groups = _groups(campaign, plan, participants, counts, agency_rows)
+    _changes(campaign, plan, agency_rows)
+    _progress(job, 2)
+    # 3. Write the run whole, or not at all.
+    with transaction.atomic():
         run = _write_run(campaign, plan, fingerprint, participants, agency_rows, groups, acting_user, job)
     _progress(job, 3)
     return run
@@ -73,9 +79,8 @@ def _progress(job, step: int) -> None:
         report_progress(job, done=step, total=3)
 
 
-def _agency_rows(campaign: Campaign, plan: Plan, participants, counts) -> dict[int, dict]:
+def _agency_rows(campaign: Campaign, plan: Plan, participants, counts, excluded: dict[int, int]) -> dict[int, dict]:
     rows = {}
-    excluded = _excluded_per_agency(campaign)
     for participant in participants:
         agency = participant.agency
         agency_counts = counts.get(agency.pk, {"n": 0})

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -22,6 +23,12 @@ from surveys.services.links import keyed_hash
 URL = "/api/v1/campaigns/{slug}/invitations/"
 DOSSIER = "000.00.06001.H20-250312-0042"
 NOT_FOUND = ["No surveyed agency with this code in your area."]
+
+
+def english_command(*args, **options):
+    """Commands speak Vietnamese by default; these tests read their English messages."""
+    with translation.override("en"):
+        return call_command(*args, **options)
 
 
 def english_client() -> APIClient:
@@ -369,7 +376,7 @@ def test_deactivated_account_token_is_401(invite, actors):
 def test_create_api_token_creates_and_prints_the_token(actors):
     out = io.StringIO()
 
-    call_command("create_api_token", "staff", stdout=out, stderr=io.StringIO())
+    english_command("create_api_token", "staff", stdout=out, stderr=io.StringIO())
 
     assert out.getvalue().strip() == Token.objects.get(user=actors.staff).key
 
@@ -378,7 +385,7 @@ def test_create_api_token_prints_the_existing_token_again(actors):
     token = Token.objects.create(user=actors.staff)
     out = io.StringIO()
 
-    call_command("create_api_token", "staff", stdout=out, stderr=io.StringIO())
+    english_command("create_api_token", "staff", stdout=out, stderr=io.StringIO())
 
     assert out.getvalue().strip() == token.key
     assert Token.objects.filter(user=actors.staff).count() == 1
@@ -386,14 +393,14 @@ def test_create_api_token_prints_the_existing_token_again(actors):
 
 def test_create_api_token_records_an_audit_entry_once(actors):
     for _ in range(2):
-        call_command("create_api_token", "staff", stdout=io.StringIO(), stderr=io.StringIO())
+        english_command("create_api_token", "staff", stdout=io.StringIO(), stderr=io.StringIO())
 
     assert AuditEntry.objects.filter(action="api_token.created", target_id=str(actors.staff.pk)).count() == 1
 
 
 def test_printed_token_authenticates_the_api(actors, open_campaign):
     out = io.StringIO()
-    call_command("create_api_token", "staff", stdout=out, stderr=io.StringIO())
+    english_command("create_api_token", "staff", stdout=out, stderr=io.StringIO())
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
 
@@ -406,7 +413,7 @@ def test_printed_token_authenticates_the_api(actors, open_campaign):
 
 def test_create_api_token_for_an_unknown_user_fails(db):
     with pytest.raises(CommandError, match="No user is named ghost"):
-        call_command("create_api_token", "ghost", stdout=io.StringIO())
+        english_command("create_api_token", "ghost", stdout=io.StringIO())
 
 
 def test_create_api_token_for_a_deactivated_user_fails(actors):
@@ -414,14 +421,14 @@ def test_create_api_token_for_a_deactivated_user_fails(actors):
     actors.staff.save()
 
     with pytest.raises(CommandError, match="deactivated"):
-        call_command("create_api_token", "staff", stdout=io.StringIO())
+        english_command("create_api_token", "staff", stdout=io.StringIO())
     assert not Token.objects.exists()
 
 
 def test_create_api_token_warns_when_the_account_reaches_no_agency(actors):
     err = io.StringIO()
 
-    call_command("create_api_token", "enumerator", stdout=io.StringIO(), stderr=err)
+    english_command("create_api_token", "enumerator", stdout=io.StringIO(), stderr=err)
 
     assert "reaches no agency" in err.getvalue()
 
