@@ -110,10 +110,22 @@ def _database_url_for_subprocess() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(django_db_serialized_rollback, transactional_db, settings, tmp_path):
+def migration_data_restored(django_db_blocker):
+    """Request it BEFORE `transactional_db`: it is then torn down after that fixture's flush. The flush empties
+    every table; content types and permissions come back by themselves (post_migrate), the rows loaded by
+    data migrations do not, so the SIPAS-2017 questionnaire is loaded again for the tests that follow."""
+    yield
+    from surveys.methodology.sipas_2017 import definition
+    from surveys.services.methodology import load_methodology
+
+    with django_db_blocker.unblock():
+        load_methodology(definition())
+
+
+@pytest.fixture
+def celery_worker_process(migration_data_restored, transactional_db, settings, tmp_path):
     """A real `celery worker` process on a private Redis queue, reading the test database (committed data,
-    hence a transactional test; serialized rollback restores what the migrations loaded, such as the
-    SIPAS-2017 questionnaire, for the tests that run after it)."""
+    hence a transactional test)."""
     if not os.environ.get("REDIS_URL"):
         if os.environ.get("CI"):
             pytest.fail("REDIS_URL must be set in CI: worker tests may not be skipped there")

@@ -122,7 +122,8 @@ def sipas_interval(counts: Mapping[str, int], plan: Plan, scoring: str, sipas: f
     respondents answered both and ρ_fg, the correlation of their "positive" answers, is estimated from
     those co-answers (π_fg − p_f p_g)/√(p_f(1−p_f) p_g(1−p_g)) and kept within [0, 1]: answers of one
     respondent are not negatively related, and a noisy estimate from few co-answers must not shrink the
-    interval below the independent case nor stretch it beyond perfect correlation.
+    interval below the independent case nor stretch it beyond perfect correlation. Where a factor is at 0% or
+    100%, no correlation can be estimated and perfect correlation is assumed (the wider, safer interval).
     Mean-score: the covariances are bounded by perfect correlation (conservative)."""
     if sipas is None:
         return None
@@ -148,11 +149,14 @@ def sipas_interval(counts: Mapping[str, int], plan: Plan, scoring: str, sipas: f
     variance = sum(var.values())
     for f, g in combinations(codes, 2):
         both = counts.get(f"nn:{f}:{g}", counts.get(f"nn:{g}:{f}", 0))
-        spread = p[f] * (1 - p[f]) * p[g] * (1 - p[g])
-        if not both or spread <= 0:
+        if not both:
             continue
-        joint = counts.get(f"pp:{f}:{g}", counts.get(f"pp:{g}:{f}", 0)) / both
-        rho = min(1.0, max(0.0, (joint - p[f] * p[g]) / math.sqrt(spread)))
+        spread = p[f] * (1 - p[f]) * p[g] * (1 - p[g])
+        if spread <= 0:  # a factor at 0% or 100% shows no variation to correlate: assume the worst case
+            rho = 1.0
+        else:
+            joint = counts.get(f"pp:{f}:{g}", counts.get(f"pp:{g}:{f}", 0)) / both
+            rho = min(1.0, max(0.0, (joint - p[f] * p[g]) / math.sqrt(spread)))
         variance += 2 * rho * math.sqrt(var[f] * var[g]) * both / math.sqrt(n[f] * n[g])
     half = 100.0 * Z95 * math.sqrt(variance) / k
     return [max(0.0, sipas - half), min(100.0, sipas + half)]

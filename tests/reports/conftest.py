@@ -124,30 +124,13 @@ def _index_worker_database_url() -> str:
 
 
 @pytest.fixture
-def _index_worker_rows_of_the_migrations_restored(django_db_blocker):
-    """Set up before `transactional_db`, so torn down after its flush: put back the rows the migrations load
-    (the SIPAS-2017 questionnaire, content types, ...), which the flush deletes and Django restores only at
-    the start of the next serialized test. Tests that run after these (pytest-django runs tests that use no
-    database fixture last, e.g. module-scoped report fixtures) find the database as migrated."""
-    yield
-    from django.db import connection
-
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            connection.creation.deserialize_db_from_string(contents)
-
-
-@pytest.fixture
-def start_index_worker(
-    _index_worker_rows_of_the_migrations_restored, transactional_db, django_db_serialized_rollback, settings, tmp_path
-):
+def start_index_worker(migration_data_restored, transactional_db, settings, tmp_path):
     """Start real `celery worker` processes (solo pool) on one private Redis queue, reading the test database;
     `start(extra_env)` may be called several times (e.g. a worker that is killed, then a fresh one). The test
     process sends its tasks to that queue. Every worker still alive is stopped at teardown.
 
-    The data a worker reads must be committed, hence `transactional_db`; its flush at teardown also deletes
-    the rows the migrations load, which the serialized copy (`django_db_serialized_rollback`) restores."""
+    The data a worker reads must be committed, hence `transactional_db`; `migration_data_restored` puts back
+    the questionnaire its flush deletes."""
     if not os.environ.get("REDIS_URL"):
         if os.environ.get("CI"):
             pytest.fail("REDIS_URL must be set in CI: worker tests may not be skipped there")

@@ -63,7 +63,8 @@ def test_each_agency_has_a_row_and_each_agency_with_data_one_bar(agencies):
 
 
 def test_agency_with_no_data_is_written_not_drawn(agencies):
-    root = ranking(agencies)
+    with translation.override("en"):
+        root = ranking(agencies)
 
     row = with_class(root, "chart-row")[3]
     assert not [e for e in row.iter(f"{SVG}rect")]
@@ -96,7 +97,8 @@ def test_agency_under_its_minimum_sample_is_drawn_lighter(agencies):
 def test_target_line_is_drawn_and_labelled_only_when_a_target_is_given(agencies):
     assert with_class(ranking(agencies), "target") == []
 
-    root = ranking(agencies, target=90)
+    with translation.override("en"):
+        root = ranking(agencies, target=90)
 
     (target,) = with_class(root, "target")
     assert "Target 90" in texts(target)
