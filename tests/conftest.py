@@ -113,11 +113,14 @@ def _database_url_for_subprocess() -> str:
 def migration_data_restored(django_db_blocker):
     """Request it BEFORE `transactional_db`: it is then torn down after that fixture's flush. The flush empties
     every table; content types and permissions come back by themselves (post_migrate), the rows loaded by
-    data migrations do not, so the SIPAS-2017 questionnaire is loaded again for the tests that follow."""
-    yield
+    data migrations do not, so the SIPAS-2017 questionnaire is loaded again for the tests that follow. It is
+    also loaded at set-up, in case a transactional test before this one flushed without restoring it."""
     from surveys.methodology.sipas_2017 import definition
     from surveys.services.methodology import load_methodology
 
+    with django_db_blocker.unblock():
+        load_methodology(definition())
+    yield
     with django_db_blocker.unblock():
         load_methodology(definition())
 
