@@ -22,7 +22,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Agency, Membership, Role
@@ -31,6 +31,8 @@ from reports import charts
 from reports.jobs import COMPUTE, enqueue_compute
 from reports.models import ActionPlan, AgencyResult, IndexRun
 from reports.officer_forms import ActionPlanForm, ActionPlanUpdateForm, AppraisalForm, RunForm
+from reports.rendering.report import interval, number, signed
+from reports.rendering.report import rank_change_text as report_rank_change_text
 from reports.selectors import latest_run, published_run
 from reports.services.figures import difference_is_real, wilson
 from reports.services.publication import (
@@ -59,28 +61,9 @@ WEAKEST_CRITERIA = 3
 COMMENTS_PER_PAGE = 20
 COMMENT_CODE = "YK"
 
-number = charts.number
-
-
-def interval(bounds) -> str:
-    return f"{number(bounds[0])} – {number(bounds[1])}" if bounds else "—"
-
-
-def signed(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return ("+" if value > 0 else "−" if value < 0 else "±") + number(abs(value))
-
-
 def rank_change_text(change: int | None) -> str:
-    """ "up 2 places" / "down 1 place" (tăng 2 bậc / giảm 1 bậc), "same rank", or "" when unknown."""
-    if change is None:
-        return ""
-    if change == 0:
-        return _("same rank")
-    if change > 0:
-        return ngettext("up %(count)s place", "up %(count)s places", change) % {"count": change}
-    return ngettext("down %(count)s place", "down %(count)s places", -change) % {"count": -change}
+    """The report's wording ("up 2 places" / "tăng 2 bậc", "unchanged"), or nothing when unknown."""
+    return "" if change is None else report_rank_change_text(change)
 
 
 def level_title(level: str) -> str:
