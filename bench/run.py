@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["agency_tree.py", "import_responses.py"]
+BENCHMARKS = ["agency_tree.py", "import_responses.py", "compute_index.py"]
 
 
 def main() -> int:

@@ -145,7 +145,9 @@ def share_chart(
     for i, bar in enumerate(bars):
         y = canvas.top + i * canvas.row
         middle = y + canvas.row / 2
-        canvas.open_row(bar.label + ": " + (number(bar.value) + " %" if bar.value is not None else _("no data")), "chart-row")
+        canvas.open_row(
+            bar.label + ": " + (number(bar.value) + " %" if bar.value is not None else _("no data")), "chart-row"
+        )
         canvas.label(bar.label, middle, size=9)
         if bar.value is None:
             canvas.text(canvas.plot.left + 4, middle, _("no data"), cls="no-data", fill=MUTED, size=9)

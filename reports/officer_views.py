@@ -61,6 +61,7 @@ WEAKEST_CRITERIA = 3
 COMMENTS_PER_PAGE = 20
 COMMENT_CODE = "YK"
 
+
 def rank_change_text(change: int | None) -> str:
     """The report's wording ("up 2 places" / "tăng 2 bậc", "unchanged"), or nothing when unknown."""
     return "" if change is None else report_rank_change_text(change)

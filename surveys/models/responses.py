@@ -71,7 +71,9 @@ class Response(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "client_id"], name="response_once_per_client_id"),
             models.UniqueConstraint(
-                fields=["campaign", "agency", "form_serial"], condition=~Q(form_serial=""), name="response_form_serial_once"
+                fields=["campaign", "agency", "form_serial"],
+                condition=~Q(form_serial=""),
+                name="response_form_serial_once",
             ),
         ]
         indexes = [

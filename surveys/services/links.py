@@ -110,7 +110,9 @@ def create_invitation(
     except IntegrityError:  # the same dossier sent twice at once: the other request created it
         winner = SurveyLink.objects.get(campaign=campaign, dossier_hash=dossier_hash)
         if winner.agency_id != agency.pk:
-            raise InvitationError(_("This dossier already has an invitation for another agency."), "dossier_code") from None
+            raise InvitationError(
+                _("This dossier already has an invitation for another agency."), "dossier_code"
+            ) from None
         return winner, False
     return link, True
 

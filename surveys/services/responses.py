@@ -100,7 +100,11 @@ def submit_response(
             replay = Response.objects.filter(campaign=campaign, client_id=client_id).first()
             if replay is None and form_serial:  # another enterer stored this form number a moment ago
                 raise SubmissionRejected(
-                    "invalid", {"serial": _("Form number %(serial)s has already been entered for this agency.") % {"serial": form_serial}}
+                    "invalid",
+                    {
+                        "serial": _("Form number %(serial)s has already been entered for this agency.")
+                        % {"serial": form_serial}
+                    },
                 ) from None
             if replay is None:
                 raise

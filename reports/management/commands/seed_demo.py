@@ -21,7 +21,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default="20", help="official province code (default 20, Lạng Sơn)")
-        parser.add_argument("--responses", type=int, default=3000, help="synthetic responses the demo campaign should have (default 3000; topped up, never duplicated)")
+        parser.add_argument(
+            "--responses",
+            type=int,
+            default=3000,
+            help="synthetic responses the demo campaign should have (default 3000; topped up, never duplicated)",
+        )
         parser.add_argument("--campaign", default="demo", help="slug of the demo campaign (default demo)")
         parser.add_argument("--seed", type=int, default=1, help="random seed for synthetic data")
         parser.add_argument(
