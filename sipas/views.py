@@ -9,6 +9,7 @@ from django.urls import reverse
 from agencies.models import Role
 from agencies.selectors import memberships_of
 from sipas.models import Job
+from surveys.selectors import led_participations
 
 
 def home(request):
@@ -19,14 +20,7 @@ def home(request):
 def workspace(request):
     """Each role's area, one card per membership."""
     memberships = list(memberships_of(request.user))
-    from surveys.selectors import campaigns_for_agencies
-
-    led = [m.agency for m in memberships if m.role == Role.MANAGER]
-    results = [
-        (campaign, agency)
-        for campaign in campaigns_for_agencies(request.user, [Role.MANAGER]).order_by("-period_start")[:20]
-        for agency in led
-    ]
+    results = [(p.campaign, p.agency) for p in led_participations(request.user)]
     return render(
         request,
         "workspace.html",

@@ -76,3 +76,12 @@ def progress_rows(campaign: Campaign, participants: QuerySet[CampaignAgency]) ->
             }
         )
     return rows
+
+
+def led_participations(user, *, limit: int = 20) -> QuerySet[CampaignAgency]:
+    """The (campaign, agency) pairs where `user` leads a surveyed agency, newest campaigns first; one query."""
+    return (
+        CampaignAgency.objects.filter(agency__in=agencies_in_scope(user, [Role.MANAGER]))
+        .select_related("campaign", "agency")
+        .order_by("-campaign__period_start", "agency__path")[:limit]
+    )

@@ -59,3 +59,21 @@ def test_leader_workspace_links_to_their_agency_results(client, closed_campaign,
     html = client.get("/workspace/").content.decode()
 
     assert f'href="/index/{closed_campaign.slug}/agency/20.STP/"' in html
+
+
+def test_leader_workspace_lists_only_campaigns_that_survey_their_agency(client, tree, actors):
+    create_campaign(
+        year=2026,
+        name="Chỉ cấp xã",
+        slug="communes-only",
+        root=tree["20"],
+        methodology=Methodology.objects.get(code="SIPAS-2017"),
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 12, 31),
+        level_samples={AgencyKind.COMMUNE: 1},
+    )
+    client.force_login(actors.manager)  # leader of 20.STP, a department: not surveyed here
+
+    html = client.get("/workspace/").content.decode()
+
+    assert "/index/communes-only/" not in html
