@@ -4,7 +4,8 @@ import datetime
 
 import pytest
 
-from agencies.models import AgencyKind
+from agencies.models import AgencyKind, Role
+from agencies.services import grant_membership
 from reports.jobs import enqueue_compute
 from sipas.models import Job
 from surveys.models import CampaignState, Methodology
@@ -72,8 +73,11 @@ def test_leader_workspace_lists_only_campaigns_that_survey_their_agency(client, 
         period_end=datetime.date(2026, 12, 31),
         level_samples={AgencyKind.COMMUNE: 1},
     )
-    client.force_login(actors.manager)  # leader of 20.STP, a department: not surveyed here
+    # The leader of 20.STP (a department, not surveyed here) also leads commune 06001 (surveyed).
+    grant_membership(user=actors.manager, agency=tree["06001"], role=Role.MANAGER)
+    client.force_login(actors.manager)
 
     html = client.get("/workspace/").content.decode()
 
-    assert "/index/communes-only/" not in html
+    assert 'href="/index/communes-only/agency/06001/"' in html
+    assert 'href="/index/communes-only/agency/20.STP/"' not in html
