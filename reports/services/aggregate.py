@@ -8,6 +8,7 @@ responses is ever needed. Works on PostgreSQL (JSONB) and SQLite (JSON1).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -64,9 +65,9 @@ def plan_for(campaign: Campaign) -> Plan:
     )
 
 
-def _sql(plan: Plan, vendor: str) -> tuple[str, list[str]]:
-    """Build the aggregation query and the names of its columns. Codes are interpolated, which is safe
-    because plan_for only admits plain identifiers; the campaign id is a parameter."""
+def _parts(plan: Plan, vendor: str) -> tuple[list[str], list[str], list[str]]:
+    """The answers pulled out of a row (columns), what is counted of them (aggregates) and the names of the
+    counts. Codes are interpolated, which is safe because plan_for only admits plain identifiers."""
     columns: list[str] = []
     alias: dict[str, str] = {}
     for i, code in enumerate(plan.scaled):
@@ -127,6 +128,12 @@ def _sql(plan: Plan, vendor: str) -> tuple[str, list[str]]:
             add(f"dxy:{f}", f"coalesce(sum({x} * {y}), 0)")
             add(f"dxx:{f}", f"coalesce(sum({x} * {x}) FILTER (WHERE {both}), 0)")
             add(f"dyy:{f}", f"coalesce(sum({y} * {y}) FILTER (WHERE {both}), 0)")
+    return columns, aggregates, names
+
+
+def _sql(plan: Plan, vendor: str) -> tuple[str, list[str]]:
+    """The aggregation query over a campaign's responses that are not excluded (parameter: campaign id)."""
+    columns, aggregates, names = _parts(plan, vendor)
     fence = "OFFSET 0" if vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     not_excluded = "NOT excluded" if vendor == "postgresql" else "excluded = 0"
     sql = (
@@ -135,6 +142,28 @@ def _sql(plan: Plan, vendor: str) -> tuple[str, list[str]]:
         f"WHERE campaign_id = %s AND {not_excluded} {fence}) AS r GROUP BY agency_id"
     )
     return sql, names
+
+
+def split_sql(plan: Plan) -> tuple[str, list[str]]:
+    """The same counts on PostgreSQL over the responses a tally does not hold yet and the excluded ones it
+    does (reports.services.tallies), split by agency, by whether the id is up to the tally's end (`old`) or
+    up to the new end being closed (`closed`), and by exclusion; each group also gives the sum and the
+    largest of its ids. Parameters: tally end, new end, campaign id, tally end."""
+    columns, aggregates, names = _parts(plan, "postgresql")
+    sql = (
+        f"SELECT agency_id, id <= %s AS old, id <= %s AS closed, excluded, {', '.join(aggregates)}, "
+        "coalesce(sum(id), 0), coalesce(max(id), 0) FROM ("
+        f"SELECT agency_id, id, excluded, {', '.join(columns) if columns else 'NULL AS none'} "
+        "FROM surveys_response WHERE campaign_id = %s AND (id > %s OR excluded) OFFSET 0) AS r "
+        "GROUP BY 1, 2, 3, 4"
+    )
+    return sql, names
+
+
+def plan_key(plan: Plan) -> str:
+    """Names the counts a plan gives: a tally made by another plan (or another version of this code's query)
+    does not apply."""
+    return hashlib.sha256(split_sql(plan)[0].encode()).hexdigest()
 
 
 def aggregate_counts(campaign: Campaign, plan: Plan) -> dict[int, dict[str, int]]:
@@ -146,18 +175,39 @@ def aggregate_counts(campaign: Campaign, plan: Plan) -> dict[int, dict[str, int]
     return {row[0]: {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)} for row in rows}
 
 
-def input_fingerprint(campaign: Campaign) -> dict[str, object]:
-    """What the inputs of a run were: every response stored and every decision. Responses are never edited
-    after they are stored, so (count, sum and max of ids) per decision identify the set exactly enough to
-    tell whether anything changed since a run. One small GROUP BY query."""
+def every_id(campaign: Campaign) -> list[int]:
+    """Count, sum and largest of the ids of every response of the campaign, excluded or not. Responses are
+    never edited after they are stored, so these and the same of the excluded ones per rule (fingerprint)
+    identify the inputs exactly enough to tell whether anything changed since a run."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT excluded, decision_rule, count(*), coalesce(sum(id), 0), coalesce(max(id), 0) "
-            "FROM surveys_response WHERE campaign_id = %s GROUP BY excluded, decision_rule ORDER BY 1, 2",
+            "SELECT count(*), coalesce(sum(id), 0), coalesce(max(id), 0) FROM surveys_response WHERE campaign_id = %s",
             [campaign.pk],
         )
-        rows = cursor.fetchall()
+        return [int(value) for value in cursor.fetchone()]
+
+
+def excluded_groups(campaign: Campaign) -> list[tuple[int, str, int, int, int]]:
+    """(agency id, decision rule, count, sum of ids, largest id) of the excluded responses (a few, found by
+    the partial index response_excluded_idx)."""
+    excluded = "excluded" if connection.vendor == "postgresql" else "excluded = 1"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT agency_id, decision_rule, count(*), coalesce(sum(id), 0), coalesce(max(id), 0) "
+            f"FROM surveys_response WHERE campaign_id = %s AND {excluded} GROUP BY agency_id, decision_rule",
+            [campaign.pk],
+        )
+        return [(a, rule, int(n), int(s), int(m)) for a, rule, n, s, m in cursor.fetchall()]
+
+
+def fingerprint(every: list[int], excluded: list[tuple[int, str, int, int, int]]) -> dict[str, object]:
+    """What the inputs of a run were: all responses (every_id) and the excluded ones per rule."""
+    by_rule: dict[str, list[int]] = {}
+    for _agency, rule, n, total, top in excluded:
+        n0, s0, m0 = by_rule.get(rule or "manual", [0, 0, 0])
+        by_rule[rule or "manual"] = [n0 + n, s0 + total, max(m0, top)]
     return {
-        "groups": [[bool(e), rule, int(n), int(s), int(m)] for e, rule, n, s, m in rows],
-        "excluded_by_rule": {rule or "manual": int(n) for e, rule, n, _s, _m in rows if e},
+        "all": list(every),
+        "excluded": sorted([rule, *values] for rule, values in by_rule.items()),
+        "excluded_by_rule": {rule: values[0] for rule, values in sorted(by_rule.items())},
     }

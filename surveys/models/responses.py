@@ -91,6 +91,8 @@ class Response(models.Model):
                 fields=["service_point"], name="response_service_point_idx", condition=Q(service_point__isnull=False)
             ),
             models.Index(fields=["decided_by"], name="response_decided_by_idx", condition=Q(decided_by__isnull=False)),
+            # The few excluded responses: counted apart from the tallies of reports.CountTally.
+            models.Index(fields=["campaign", "agency"], name="response_excluded_idx", condition=Q(excluded=True)),
         ]
 
     def __str__(self) -> str:

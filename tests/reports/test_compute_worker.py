@@ -57,13 +57,13 @@ def finished_job(job: Job, worker, timeout: float = 60) -> Job:
 OPEN_RUN_TRANSACTION = """
     SELECT pid FROM pg_stat_activity
     WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'
-      AND query LIKE 'INSERT INTO "reports_agencyresult"%%'
+      AND (query LIKE 'INSERT INTO "reports_agencyresult"%%' OR query LIKE 'COPY "reports_agencyresult"%%')
 """
 
 
 def postgres_sessions_paused_after_writing_agency_results() -> list[int]:
     """Sessions whose transaction is open and whose last statement wrote AgencyResult rows: the worker paused
-    by COMPUTE_FAULT_PAUSE_SECONDS right after AgencyResult.objects.bulk_create."""
+    by COMPUTE_FAULT_PAUSE_SECONDS right after writing the AgencyResult rows (COPY on PostgreSQL)."""
     with connection.cursor() as cursor:
         cursor.execute(OPEN_RUN_TRANSACTION)
         return [pid for (pid,) in cursor.fetchall()]
