@@ -28,6 +28,7 @@ demo: messages
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: messages
+	@.ci/system-packages
 	@mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
