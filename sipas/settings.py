@@ -138,6 +138,8 @@ CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
     # Open campaigns whose period has ended close at 00:05 local time (a second run the same day does nothing).
     "close-expired-campaigns": {"task": "surveys.close_expired_campaigns", "schedule": crontab(hour=0, minute=5)},
+    # Responses stored since each campaign's tally are aggregated into it, so computations stay fast.
+    "refresh-tallies": {"task": "reports.refresh_tallies", "schedule": crontab(minute="*/10")},
 }
 
 # --- Authentication -----------------------------------------------------------------------------------------

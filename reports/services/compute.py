@@ -289,33 +289,23 @@ def _write_agency_results(run: IndexRun, rows) -> None:
     """One row per agency. On PostgreSQL by COPY, the JSON written by orjson: a thousand agencies carry about
     6 MB of JSON, which json.dumps and an INSERT with ten thousand parameters took three times as long to
     write (the bench of compute_index)."""
-    results = [
-        AgencyResult(
-            run=run,
-            agency=row["agency"],
-            level=row["level"],
-            n=row["figures"]["n"],
-            excluded=row["excluded"],
-            sipas=row["figures"]["sipas"],
-            rank=row["rank"],
-            enough_sample=row["enough_sample"],
-            figures=row["figures"],
-            counts=row["counts"],
-        )
+    values = [
+        (run.pk, row["agency"].pk, row["level"], row["figures"]["n"], row["excluded"], row["figures"]["sipas"],
+         row["rank"], row["enough_sample"], row["figures"], row["counts"])
         for row in rows
-    ]
-    if connection.vendor != "postgresql":
-        AgencyResult.objects.bulk_create(results)
-        return
+    ]  # fmt: skip
     names = ("run", "agency", "level", "n", "excluded", "sipas", "rank", "enough_sample", "figures", "counts")
+    if connection.vendor != "postgresql":
+        attributes = [AgencyResult._meta.get_field(name).attname for name in names]
+        AgencyResult.objects.bulk_create(AgencyResult(**dict(zip(attributes, v, strict=True))) for v in values)
+        return
     meta, quote = AgencyResult._meta, connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in names)
     buffer = io.StringIO()
-    for r in results:
-        figures = orjson.dumps(r.figures, option=orjson.OPT_NON_STR_KEYS).decode()
-        counts = orjson.dumps(r.counts, option=orjson.OPT_NON_STR_KEYS).decode()
-        values = (r.run_id, r.agency_id, r.level, r.n, r.excluded, r.sipas, r.rank, r.enough_sample, figures, counts)
-        buffer.write("\t".join(map(_copy_text, values)) + "\n")
+    dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
+    for *plain, figures, counts in values:
+        json_texts = (dumps(figures, option=option).decode(), dumps(counts, option=option).decode())
+        buffer.write("\t".join(map(_copy_text, (*plain, *json_texts))) + "\n")
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", buffer)

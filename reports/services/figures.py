@@ -8,6 +8,7 @@ satisfaction indices, with their correlations estimated from respondents who ans
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from itertools import combinations
@@ -15,6 +16,7 @@ from itertools import combinations
 from reports.services.aggregate import Plan
 
 Z95 = 1.959963984540054
+Z95_SQUARED = Z95 * Z95
 SHARE_POSITIVE = "share-positive"
 MEAN_SCORE = "mean-score"
 
@@ -46,32 +48,41 @@ def wilson(part: int, whole: int) -> list[float] | None:
     if not whole:
         return None
     p = part / whole
-    denominator = 1 + Z95**2 / whole
-    centre = (p + Z95**2 / (2 * whole)) / denominator
-    half = Z95 * math.sqrt(p * (1 - p) / whole + Z95**2 / (4 * whole**2)) / denominator
+    z2_n = Z95_SQUARED / whole
+    denominator = 1 + z2_n
+    centre = (p + z2_n / 2) / denominator
+    half = Z95 * math.sqrt(p * (1 - p) / whole + z2_n / (4 * whole)) / denominator
     return [100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)]
+
+
+@functools.cache
+def _keys(code: str) -> tuple[str, str, str, str]:
+    """The names of a question's counts: answered, positive, sum, sum of squares (aggregate.py)."""
+    return f"a:{code}", f"p:{code}", f"s:{code}", f"q:{code}"
 
 
 def score(counts: Mapping[str, int], code: str, scoring: str) -> float | None:
     """A question's index: share of positive answers, or the mean answer mapped to 0–100."""
-    answered = counts.get(f"a:{code}", 0)
+    a, p, s, _q = _keys(code)
+    answered = counts.get(a, 0)
     if not answered:
         return None
     if scoring == MEAN_SCORE:
-        return (counts[f"s:{code}"] / answered - 1) / 4 * 100
-    return 100.0 * counts[f"p:{code}"] / answered
+        return (counts[s] / answered - 1) / 4 * 100
+    return 100.0 * counts[p] / answered
 
 
 def score_interval(counts: Mapping[str, int], code: str, scoring: str) -> list[float] | None:
-    answered = counts.get(f"a:{code}", 0)
+    a, p, s, q = _keys(code)
+    answered = counts.get(a, 0)
     if not answered:
         return None
     if scoring != MEAN_SCORE:
-        return wilson(counts[f"p:{code}"], answered)
+        return wilson(counts[p], answered)
     if answered < 2:
         return None
-    m = counts[f"s:{code}"] / answered
-    variance = max(0.0, (counts[f"q:{code}"] - answered * m * m) / (answered - 1))
+    m = counts[s] / answered
+    variance = max(0.0, (counts[q] - answered * m * m) / (answered - 1))
     half = Z95 * math.sqrt(variance / answered) / 4 * 100
     value = (m - 1) / 4 * 100
     return [max(0.0, value - half), min(100.0, value + half)]

@@ -14,9 +14,10 @@ import uuid
 import pytest
 from django.db import connection, connections, transaction
 
-from reports.models import CountTally
+from reports.models import CountTally, IndexRun
 from reports.services.aggregate import aggregate_counts, plan_for
 from reports.services.compute import compute_campaign_index
+from reports.tasks import refresh_tallies_task
 from surveys.models import Response
 
 from .conftest import INDEX_ANSWERED_AT
@@ -236,3 +237,18 @@ def test_random_histories_always_equal_the_full_aggregation(campaign, tree, seed
             Response.objects.filter(pk=ids.pop(rng.randrange(len(ids)))).delete()
         run = compute_campaign_index(campaign=campaign)
         assert_run_equals_full_aggregation(run, campaign)
+
+
+def test_beat_refresh_brings_the_tally_up_to_date_without_computing(campaign, tree, make_index_campaign):
+    draft = make_index_campaign("tally-draft", state="draft")
+    ids = add(campaign, surveyed(tree), random.Random(14), 11)
+    add(draft, surveyed(tree), random.Random(15), 2)
+    assert refresh_tallies_task() == ["tally"]  # a draft campaign is left alone
+    tally = tally_of(campaign)
+    assert (tally.upto, tally.rows) == (max(ids) + 2, 11)  # closed up to the last response stored anywhere
+    assert not IndexRun.objects.exists() and tally_of(draft) is None
+    add(campaign, surveyed(tree), random.Random(16), 4)
+    refresh_tallies_task()
+    assert tally_of(campaign).rows == 15
+    run = compute_campaign_index(campaign=campaign)
+    assert_run_equals_full_aggregation(run, campaign)
