@@ -8,19 +8,15 @@ import csv
 import datetime
 from pathlib import Path
 
-from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
-
 from agencies.models import AgencyKind
 from agencies.rows import AgencyRow
 
 TWO_TIER_START = datetime.date(2025, 7, 1)
 DEPARTMENTS_CSV = Path(__file__).resolve().parent / "data" / "departments.csv"
 
-_COMMUNE_KIND = {
-    VietNamDivisionType.XA: AgencyKind.COMMUNE,
-    VietNamDivisionType.PHUONG: AgencyKind.COMMUNE,
-    VietNamDivisionType.DAC_KHU: AgencyKind.SPECIAL_ZONE,
-}
+# vietnam_provinces is imported where it is used: its tables take a tenth of Django's start-up to load, and
+# every command (compute_index among them) would pay for it at start.
+_COMMUNE_KIND = {"XA": AgencyKind.COMMUNE, "PHUONG": AgencyKind.COMMUNE, "DAC_KHU": AgencyKind.SPECIAL_ZONE}
 
 
 class UnknownProvince(ValueError):
@@ -41,6 +37,8 @@ def department_code(province_code: str, suffix: str) -> str:
 
 def province_rows(code: str | int) -> list[AgencyRow]:
     """Rows for a province, its departments and all its communes, parents first. Raises UnknownProvince."""
+    from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
+
     try:
         province = Province.from_code(ProvinceCode(int(code)))
     except ValueError as exc:
@@ -75,7 +73,7 @@ def province_rows(code: str | int) -> list[AgencyRow]:
         AgencyRow(
             code=commune_code_text(ward.code),
             name=ward.name,
-            kind=_COMMUNE_KIND[ward.division_type],
+            kind=_COMMUNE_KIND[ward.division_type.name],
             unit_type=ward.division_type.value,
             parent_code=pcode,
             active_from=TWO_TIER_START,
@@ -91,4 +89,6 @@ def department_list() -> list[dict[str, str]]:
 
 
 def all_province_codes() -> list[str]:
+    from vietnam_provinces import Province
+
     return sorted(province_code_text(p.code) for p in Province.iter_all())
