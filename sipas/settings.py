@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from sipas.env import env_bool, env_int, env_list, env_str
@@ -135,12 +134,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # part of a run, so a test can kill the worker there and show that nothing half-written remains.
 COMPUTE_FAULT_PAUSE_SECONDS = env_int("COMPUTE_FAULT_PAUSE_SECONDS", 0)
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
-CELERY_BEAT_SCHEDULE = {
-    # Open campaigns whose period has ended close at 00:05 local time (a second run the same day does nothing).
-    "close-expired-campaigns": {"task": "surveys.close_expired_campaigns", "schedule": crontab(hour=0, minute=5)},
-    # Responses stored since each campaign's tally are aggregated into it, so computations stay fast.
-    "refresh-tallies": {"task": "reports.refresh_tallies", "schedule": crontab(minute="*/10")},
-}
+# The beat schedule is in sipas/celery.py (crontab would load Celery in every process at start-up).
 
 # --- Authentication -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

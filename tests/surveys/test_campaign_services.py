@@ -10,7 +10,7 @@ import itertools
 import uuid
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, AgencyKind
 from sipas.models import AuditEntry
@@ -35,6 +35,14 @@ DAY = datetime.timedelta(days=1)
 STATES = list(CampaignState.values)
 ALLOWED = {(source, target) for source, targets in TRANSITIONS.items() for target in targets}
 SAMPLES = {AgencyKind.DEPARTMENT: 2, AgencyKind.COMMUNE: 3}
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The services' messages are asserted in their English source text; without this the language would be
+    whatever an earlier test left active (Vietnamese by default)."""
+    with translation.override("en"):
+        yield
 
 
 def new_campaign(root, *, slug="c", start=TODAY - 10 * DAY, end=TODAY + 10 * DAY, **options) -> Campaign:
