@@ -9,21 +9,27 @@ quality flags, which do not change the index): its time is printed but is not "i
 follows each load (the state autovacuum would leave the table in).
 
 Then it times:
-- `python manage.py compute_index SLUG` as a subprocess, --runs times: wall time and the process's own peak
-  RSS (GNU time), next to the wall time of the same command stopping at once (an unknown campaign: the
-  start-up of Python and Django that every run pays), with and without the system checks;
+- the first `python manage.py compute_index SLUG` after the load, with the campaign's tally deleted: it
+  aggregates every response (the full GROUP BY) and closes a tally (reports/models/tallies.py);
+- the same command again, --runs times, as it runs from then on (the tally plus the responses stored since):
+  wall time and the process's own peak RSS (GNU time), next to the wall time of the same command stopping at
+  once (an unknown campaign: the start-up of Python and Django that every run pays), with and without the
+  system checks;
 - compute_campaign_index in this process (the command without its start-up), split into the time of each
-  kind of SQL statement and the rest (Python);
-- the aggregation SQL alone (aggregate_counts) after one warm-up run, and its EXPLAIN (ANALYZE, BUFFERS);
+  kind of SQL statement, COPY included (the computation's own SQL), and the rest (Python);
+- the full aggregation SQL alone (aggregate_counts: what a computation without a tally runs) after one
+  warm-up run, and its EXPLAIN (ANALYZE, BUFFERS);
 - prototypes of faster aggregation SQL (not used by the project; each checked to give the very same counts);
-- bench/pandas_reference.py on the same CSV, in its own process, --runs times; its figures must equal the
-  run's (SIPAS and every other figure of every agency, to 1e-9).
+- bench/pandas_reference.py on the same CSV, in its own process, --runs times: the time it reports from
+  reading to figures, and its whole process; its figures must equal the run's (SIPAS and every other figure
+  of every agency, to 1e-9).
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/sipas_bench .venv/bin/python bench/run.py compute_index.py
     DATABASE_URL=... .venv/bin/python bench/compute_index.py --rows 100000 [--runs 3] [--reuse] [--keep]
 
-Goals (issue 8): compute_index / pandas <= 0.2 on 1,000,000 responses; peak RSS of compute_index not growing
-with the responses; the aggregation SQL well under a second. --reuse keeps the loaded campaigns for the next
+Goals (issue 8): compute_index / pandas <= 0.2 on 1,000,000 responses (the whole command against pandas' own
+reading-to-figures time; the table also gives it process to process); peak RSS of compute_index not growing
+with the responses; the computation's own SQL well under a second. --reuse keeps the loaded campaigns for the next
 run (and reuses them if present), so tuning does not reload a million rows each time.
 """
 
