@@ -14,10 +14,11 @@ class CountTally(models.Model):
     excluded and subtracts the excluded ones up to `upto`. `plan_key` names the aggregation query the counts
     came from: when the questionnaire or the query changes, the tally no longer applies and is ignored.
 
-    Only PostgreSQL keeps tallies. Triggers (migration 0002) keep them true: every statement that inserts
-    responses holds a shared advisory lock until its transaction ends, and a tally is closed only at an id
-    below which no insert can still be in flight (tallies.closable_upto); deleting, truncating or changing the
-    answers, agency or campaign of a stored response deletes the campaign's tallies.
+    Only PostgreSQL keeps tallies. Triggers (migrations 0002 and 0004) keep them true: every statement that
+    inserts responses holds a shared advisory lock until its transaction ends, and a tally is closed only at an
+    id below which no insert can still be in flight (tallies.closable_upto); deleting, truncating or changing
+    the answers, agency or campaign of a stored response deletes the campaign's tallies and raises its
+    tally_epoch, so a tally read before that change is not stored after it (tallies.store_tally).
     """
 
     campaign = models.ForeignKey("surveys.Campaign", on_delete=models.CASCADE, related_name="count_tallies")

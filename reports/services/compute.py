@@ -246,7 +246,7 @@ def _checksum(campaign: Campaign, plan: Plan, fingerprint: dict, participants) -
 def _write_run(campaign, plan, inputs: Inputs, participants, agency_rows, groups, acting_user, job) -> IndexRun:
     fingerprint = inputs.fingerprint
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    store_tally(inputs)
+    store_tally(inputs, locked)
     number = (locked.runs.aggregate(last=Max("number"))["last"] or 0) + 1
     totals = groups.get(CAMPAIGN_GROUP, {"figures": {"n": 0}})["figures"]
     run = IndexRun.objects.create(

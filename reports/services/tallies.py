@@ -37,6 +37,7 @@ class Inputs:
     excluded: dict[int, int]  # excluded responses per agency
     tally: CountTally | None = None  # a longer tally to store with the run, if one was closed
     replaces: int | None = None  # the end of the tally it replaces (None: the campaign had none)
+    epoch: int = 0  # the campaign's tally_epoch in the snapshot the counts were read in
 
 
 def uses_tallies() -> bool:
@@ -68,6 +69,7 @@ def read_inputs(campaign: Campaign, plan: Plan, *, close_upto: int | None = None
         every = every_id(campaign)
         return Inputs(aggregate_counts(campaign, plan), fingerprint(every, excluded), dict(per_agency))
     key = plan_key(plan)
+    epoch = Campaign.objects.filter(pk=campaign.pk).values_list("tally_epoch", flat=True).first() or 0
     tally = CountTally.objects.filter(campaign=campaign, plan_key=key).first()
     upto = tally.upto if tally else 0
     close = max(upto, close_upto or 0)
@@ -102,14 +104,15 @@ def read_inputs(campaign: Campaign, plan: Plan, *, close_upto: int | None = None
             campaign=campaign, plan_key=key, upto=close, rows=kept[0], id_sum=kept[1], id_max=kept[2],
             names=names, agencies={str(a): values for a, values in closed.items()},
         )  # fmt: skip
-    return Inputs(result, fingerprint(every, excluded), dict(per_agency), new_tally, upto if tally else None)
+    return Inputs(result, fingerprint(every, excluded), dict(per_agency), new_tally, upto if tally else None, epoch)
 
 
-def store_tally(inputs: Inputs) -> None:
-    """Store a tally closed while reading, unless another computation stored a different one meanwhile.
-    Call inside the run's write transaction, after the campaign row is locked."""
+def store_tally(inputs: Inputs, locked: Campaign) -> None:
+    """Store a tally closed while reading, unless another computation stored a different one meanwhile or a
+    stored response was deleted or changed since the read (the campaign's tally_epoch moved). Call inside the
+    run's write transaction with the campaign row locked (`locked`, read after the lock)."""
     pending = inputs.tally
-    if pending is None:
+    if pending is None or locked.tally_epoch != inputs.epoch:
         return
     current = CountTally.objects.filter(campaign=pending.campaign, plan_key=pending.plan_key).first()
     if current is None and inputs.replaces is None:
@@ -140,8 +143,7 @@ def refresh_tally(campaign: Campaign, plan: Plan) -> CountTally | None:
             cursor.execute("SET LOCAL jit = off")
         inputs = read_inputs(campaign, plan, close_upto=close_upto)
     with transaction.atomic():
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-        store_tally(inputs)
+        store_tally(inputs, Campaign.objects.select_for_update().get(pk=campaign.pk))
     return inputs.tally
 
 

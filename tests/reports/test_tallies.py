@@ -17,8 +17,9 @@ from django.db import connection, connections, transaction
 from reports.models import CountTally, IndexRun
 from reports.services.aggregate import aggregate_counts, plan_for
 from reports.services.compute import compute_campaign_index
+from reports.services.tallies import closable_upto, read_inputs, store_tally
 from reports.tasks import refresh_tallies_task
-from surveys.models import Response
+from surveys.models import Campaign, Response
 
 from .conftest import INDEX_ANSWERED_AT
 
@@ -252,3 +253,27 @@ def test_beat_refresh_brings_the_tally_up_to_date_without_computing(campaign, tr
     assert tally_of(campaign).rows == 15
     run = compute_campaign_index(campaign=campaign)
     assert_run_equals_full_aggregation(run, campaign)
+
+
+@pytest.mark.parametrize("change", ["delete", "answers"])
+def test_a_response_changed_between_the_read_and_the_store_keeps_the_tally_out(campaign, tree, change):
+    ids = add(campaign, surveyed(tree), random.Random(17), 6)
+    plan = plan_for(campaign)
+    close_upto = closable_upto()
+    with transaction.atomic():
+        inputs = read_inputs(campaign, plan, close_upto=close_upto)
+    assert inputs.tally is not None and inputs.tally.rows == 6
+    target = Response.objects.filter(pk=ids[0])
+    target.delete() if change == "delete" else target.update(answers={"HL": 1})
+    with transaction.atomic():
+        store_tally(inputs, Campaign.objects.select_for_update().get(pk=campaign.pk))
+    assert tally_of(campaign) is None
+    assert_run_equals_full_aggregation(compute_campaign_index(campaign=campaign), campaign)
+
+
+def test_an_exclusion_decision_does_not_move_the_epoch(campaign, tree):
+    ids = add(campaign, surveyed(tree), random.Random(18), 4)
+    Response.objects.filter(pk=ids[0]).update(excluded=True, decision_rule="burst")
+    assert Campaign.objects.get(pk=campaign.pk).tally_epoch == 0
+    Response.objects.filter(pk=ids[0]).delete()
+    assert Campaign.objects.get(pk=campaign.pk).tally_epoch == 1
