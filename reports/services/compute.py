@@ -20,7 +20,7 @@ from reports.models import AgencyResult, GroupResult, IndexRun
 from reports.services import figures as formulas
 from reports.services.aggregate import Plan, plan_for
 from reports.services.ranking import competition_ranks
-from reports.services.tallies import Inputs, closable_upto, read_inputs, store_tally
+from reports.services.tallies import Inputs, closable_upto, read_inputs, snapshot, store_tally
 from sipas.audit import record_audit
 from sipas.jobs import report_progress
 from surveys.models import Campaign, CampaignState
@@ -55,13 +55,8 @@ def compute_campaign_index(*, campaign: Campaign, acting_user=None, job=None) ->
     _progress(job, 0)
     # 1. Read every input in one snapshot (a read-only transaction; REPEATABLE READ on PostgreSQL): the
     # counts come from the campaign's tally and the responses stored since (reports.services.tallies).
-    outermost = not connection.in_atomic_block
     close_upto = closable_upto()
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                cursor.execute("SET LOCAL jit = off")  # compiling the aggregation costs more than it saves
+    with snapshot():
         inputs = read_inputs(campaign, plan, close_upto=close_upto)
         counts, excluded = inputs.counts, inputs.excluded
         participants = list(campaign.participants.select_related("agency"))

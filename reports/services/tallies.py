@@ -10,6 +10,7 @@ While it reads, it may close a longer tally: up to the id below which no insert 
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -42,6 +43,20 @@ class Inputs:
 
 def uses_tallies() -> bool:
     return connection.vendor == "postgresql"
+
+
+@contextmanager
+def snapshot():
+    """A transaction whose reads all see one snapshot: REPEATABLE READ on PostgreSQL when it is the outermost
+    transaction (inside another one, the caller's isolation holds), with JIT off (compiling the aggregation
+    costs more than it saves)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def closable_upto() -> int | None:
@@ -114,11 +129,13 @@ def store_tally(inputs: Inputs, locked: Campaign) -> None:
     pending = inputs.tally
     if pending is None or locked.tally_epoch != inputs.epoch:
         return
-    current = CountTally.objects.filter(campaign=pending.campaign, plan_key=pending.plan_key).first()
+    # Only the stored tally's end is compared: its counts (about a megabyte of JSON) need not be read again.
+    current = CountTally.objects.filter(campaign=pending.campaign, plan_key=pending.plan_key).values("pk", "upto")
+    current = current.first()
     if current is None and inputs.replaces is None:
         pending.save()
-    elif current is not None and current.upto == inputs.replaces:
-        pending.pk = current.pk
+    elif current is not None and current["upto"] == inputs.replaces:
+        pending.pk = current["pk"]
         pending.save(force_update=True)
 
 
@@ -137,10 +154,7 @@ def refresh_tally(campaign: Campaign, plan: Plan) -> CountTally | None:
     close_upto = closable_upto()
     if close_upto is None:
         return None
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SET LOCAL jit = off")
+    with snapshot():
         inputs = read_inputs(campaign, plan, close_upto=close_upto)
     with transaction.atomic():
         store_tally(inputs, Campaign.objects.select_for_update().get(pk=campaign.pk))
