@@ -21,6 +21,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -168,6 +169,34 @@ def _server_cpu_seconds() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def copy_floor() -> tuple[int, float]:
+    """PostgreSQL's own floor for storing the imported rows on this machine: the campaign's stored responses,
+    exported with COPY, copied back in one transaction into a plain table of the same columns with no key,
+    index or trigger (no Python, no checks). Returns (rows, seconds of the COPY and its commit)."""
+    from django.db import connection
+
+    with tempfile.TemporaryFile() as spool:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_copy_floor")
+            cursor.execute("CREATE TABLE bench_copy_floor (LIKE surveys_response INCLUDING DEFAULTS)")
+            cursor.cursor.copy_expert(
+                "COPY (SELECT r.* FROM surveys_response r JOIN surveys_campaign c ON c.id = r.campaign_id "
+                f"WHERE c.slug = '{SLUG}') TO STDOUT",
+                spool,
+            )
+        spool.seek(0)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.cursor.copy_expert("COPY bench_copy_floor FROM STDIN", spool)
+            rows = cursor.cursor.rowcount
+            cursor.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_copy_floor")
+    return rows, seconds
+
+
 def show(label: str, figures: dict) -> None:
     rate = figures["rows"] / figures["wall"] if figures["wall"] else 0
     print(
@@ -185,6 +214,12 @@ def main() -> None:
     parser.add_argument("--no-client-ids", action="store_true", help="skip the client_id run and its re-import")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each import to stderr")
     parser.add_argument("--keep", action="store_true", help="keep the campaign and its responses afterwards")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after the largest import, time PostgreSQL copying the same rows into a table with no key, index or "
+        "trigger: the rate no importer can beat on this machine",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipas.settings")
@@ -210,8 +245,15 @@ def main() -> None:
     set_up()
     connection.close()  # the children write; this process only sets up and cleans up
     try:
-        for path in files.values():
+        for rows, path in files.items():
             show(f"import {path.name}", run_child(path, profile=args.profile))
+            if args.floor and postgres and rows == max(sizes):
+                copied, seconds = copy_floor()
+                print(
+                    f"floor: PostgreSQL copying the same {copied:,} rows into a table with no key, index or trigger "
+                    f"(one transaction, no Python): {seconds:.2f} s = {copied / seconds:,.0f} rows/s",
+                    flush=True,
+                )
             delete_responses()
             connection.close()
         if with_ids:

@@ -25,13 +25,42 @@ class Response(models.Model):
     Indexes are few on purpose: every stored response updates each of them, and bulk loads of a million
     rows pay that per row. Campaign and agency are covered by the composite indexes below; the foreign keys
     that are usually empty get partial indexes that only their non-empty rows enter.
+
+    Foreign-key checks are PostgreSQL's largest cost when a million rows are stored (one index probe and
+    row lock per key per row), so the database checks one key per row, and a stricter one: `participant`,
+    the composite key (campaign, agency) → surveys_campaignagency, so a response always belongs to an
+    agency surveyed in its campaign (migration 0007; PostgreSQL only, SQLite has no ALTER TABLE for it).
+    The single-column keys to campaign and agency, and the four usually-empty ones, have no constraint of
+    their own in the database: campaign and agency are covered by the composite key, and Django applies
+    every `on_delete` below itself (PROTECT refuses, SET_NULL clears), as it always does.
     """
 
-    campaign = models.ForeignKey("surveys.Campaign", on_delete=models.PROTECT, related_name="responses", db_index=False)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="responses", db_index=False)
-    service_point = models.ForeignKey(ServicePoint, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
+    campaign = models.ForeignKey(
+        "surveys.Campaign", on_delete=models.PROTECT, related_name="responses", db_index=False, db_constraint=False
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="responses", db_index=False, db_constraint=False
+    )
+    # The composite key as Django sees it: joins (`participant__min_sample`) and PROTECT when a surveyed
+    # agency with responses would be removed from its campaign. No column of its own.
+    participant = models.ForeignObject(
+        "surveys.CampaignAgency",
+        on_delete=models.PROTECT,
+        from_fields=["campaign", "agency"],
+        to_fields=["campaign", "agency"],
+        related_name="responses",
+    )
+    service_point = models.ForeignKey(
+        ServicePoint, null=True, blank=True, on_delete=models.SET_NULL, db_index=False, db_constraint=False
+    )
     link = models.ForeignKey(
-        "surveys.SurveyLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="responses", db_index=False
+        "surveys.SurveyLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
+        db_constraint=False,
     )
     client_id = models.UUIDField()
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -51,6 +80,7 @@ class Response(models.Model):
         on_delete=models.SET_NULL,
         related_name="entered_responses",
         db_index=False,
+        db_constraint=False,
     )
     # The officer's decision on a flagged response; the index counts a response unless it is excluded.
     excluded = models.BooleanField(default=False)
@@ -62,6 +92,7 @@ class Response(models.Model):
         on_delete=models.SET_NULL,
         related_name="decided_responses",
         db_index=False,
+        db_constraint=False,
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
