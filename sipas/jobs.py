@@ -1,9 +1,10 @@
 """Running long work as job rows.
 
-An app declares a handler in its `jobs` module with `@job_handler("app.kind")`; `enqueue_job` creates the
-row and queues the Celery task once the transaction commits; `run_job` (what the task calls) claims the row,
-runs the handler and records the outcome. A handler does its writes in its own transaction, so a worker
-killed mid-run leaves nothing half-written and the redelivered task simply runs it again.
+An app declares a handler in its `jobs` module with `@job_handler("app.kind")` (the modules are imported when a
+job is first queued or run); `enqueue_job` creates the row and queues the Celery task once the transaction
+commits; `run_job` (what the task calls) claims the row, runs the handler and records the outcome. A handler
+does its writes in its own transaction, so a worker killed mid-run leaves nothing half-written and the
+redelivered task simply runs it again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from sipas.models import Job
 
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], dict[str, Any]]
 _HANDLERS: dict[str, JobHandler] = {}
+_discovered = False
 
 
 class JobFailed(Exception):
@@ -42,11 +45,21 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
     return register
 
 
+def _handlers() -> dict[str, JobHandler]:
+    """Every handler: each app's `jobs` module is imported the first time a job is queued or run (these are the
+    only readers of the handlers), so a process that runs no job does not import them at start-up."""
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("jobs")
+        _discovered = True
+    return _HANDLERS
+
+
 def enqueue_job(
     *, kind: str, acting_user=None, params: dict[str, Any] | None = None, upload: File | None = None
 ) -> Job:
     """Create a queued job and start it after commit. Raises KeyError for a kind nobody handles."""
-    if kind not in _HANDLERS:
+    if kind not in _handlers():
         raise KeyError(f"no handler for job kind {kind!r}")
     from sipas.tasks import run_job_task
 
@@ -74,7 +87,7 @@ def run_job(job_id: int) -> Job | None:
     if not claimed:
         return Job.objects.filter(pk=job_id).first()
     job = Job.objects.get(pk=job_id)
-    handler = _HANDLERS[job.kind]
+    handler = _handlers()[job.kind]
     try:
         result = handler(job)
     except JobFailed as failure:

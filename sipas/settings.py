@@ -29,7 +29,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # base of s
 HASH_KEY = env_str("HASH_KEY") or SECRET_KEY
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sipas.apps.AdminConfig",  # django.contrib.admin, its admin modules imported with the URLs (sipas/apps.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

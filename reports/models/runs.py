@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from reports.models.fields import JSONTextField
 
 
 class IndexRun(models.Model):
@@ -68,8 +69,8 @@ class AgencyResult(models.Model):
     sipas = models.FloatField(_("SIPAS"), null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     enough_sample = models.BooleanField(_("enough responses"))
-    figures = models.JSONField(_("figures"))
-    counts = models.JSONField(_("counts"))
+    figures = JSONTextField(_("figures"))
+    counts = JSONTextField(_("counts"))
 
     class Meta:
         verbose_name = _("agency result")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reports.models.fields import IntegerJSONDecoder, JSONTextField
+
 
 class CountTally(models.Model):
     """A campaign's aggregate counts (reports.services.aggregate) over every response with an id up to
@@ -28,7 +30,7 @@ class CountTally(models.Model):
     id_sum = models.BigIntegerField()  # sum and largest of their ids: part of the inputs' fingerprint
     id_max = models.BigIntegerField()
     names = models.JSONField()  # the names of the counts, in the order of each agency's list below
-    agencies = models.JSONField()  # {agency id: [count, ...]}
+    agencies = JSONTextField(decoder=IntegerJSONDecoder)  # {agency id: [count, ...]}
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

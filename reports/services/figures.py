@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import math
+import weakref
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from itertools import combinations
 
 from reports.services.aggregate import Plan
@@ -63,67 +65,131 @@ def _keys(code: str) -> tuple[str, str, str, str]:
 
 def score(counts: Mapping[str, int], code: str, scoring: str) -> float | None:
     """A question's index: share of positive answers, or the mean answer mapped to 0–100."""
-    a, p, s, _q = _keys(code)
-    answered = counts.get(a, 0)
-    if not answered:
-        return None
-    if scoring == MEAN_SCORE:
-        return (counts[s] / answered - 1) / 4 * 100
-    return 100.0 * counts[p] / answered
+    return _score_and_interval(counts, _keys(code), scoring)[0]
 
 
 def score_interval(counts: Mapping[str, int], code: str, scoring: str) -> list[float] | None:
-    a, p, s, q = _keys(code)
+    """The 95% interval of a question's index: Wilson's for a share, from the answers' variance for a mean."""
+    return _score_and_interval(counts, _keys(code), scoring)[1]
+
+
+def _score_and_interval(
+    counts: Mapping[str, int], keys: tuple[str, str, str, str], scoring: str
+) -> tuple[float | None, list[float] | None]:
+    """A question's index and its interval, from the names of its counts (_keys)."""
+    a, p, s, q = keys
     answered = counts.get(a, 0)
     if not answered:
-        return None
+        return None, None
     if scoring != MEAN_SCORE:
-        return wilson(counts[p], answered)
-    if answered < 2:
-        return None
+        # wilson(positive, answered), written out: a run calls this for every question of every agency.
+        positive = counts[p]
+        share = positive / answered
+        z2_n = Z95_SQUARED / answered
+        denominator = 1 + z2_n
+        centre = (share + z2_n / 2) / denominator
+        half = Z95 * math.sqrt(share * (1 - share) / answered + z2_n / (4 * answered)) / denominator
+        low, high = centre - half, centre + half  # max(0.0, low) and min(1.0, high), without the calls
+        return 100.0 * positive / answered, [100.0 * (low if low > 0.0 else 0.0), 100.0 * (high if high < 1.0 else 1.0)]
     m = counts[s] / answered
+    value = (m - 1) / 4 * 100
+    if answered < 2:
+        return value, None
     variance = max(0.0, (counts[q] - answered * m * m) / (answered - 1))
     half = Z95 * math.sqrt(variance / answered) / 4 * 100
-    value = (m - 1) / 4 * 100
-    return [max(0.0, value - half), min(100.0, value + half)]
+    return value, [max(0.0, value - half), min(100.0, value + half)]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The names of the counts figures() reads for one plan, built once per plan rather than as strings for
+    every agency (a run of a thousand agencies calls figures() a thousand times)."""
+
+    criteria: tuple[tuple[str, tuple[str, str, str, str]], ...]  # each criterion once, in the plan's order
+    factors: tuple[tuple[str, tuple[str, ...], tuple[str, str, str, str] | None], ...]  # code, criteria, HL_x
+    overall: tuple[str, str, str, str] | None
+    multi: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # answered, (option, count of option)
+    choices: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # code, answered, (option, count)
+    satisfaction: tuple[tuple[str, str, str], ...]  # code, answered, positive of each factor's satisfaction
+    pairs: tuple[tuple[str, str, str, str, str, str], ...]  # f, g, both answered, both positive (either order)
+
+
+_LAYOUTS: dict[int, _Layout] = {}
+
+
+def _layout(plan: Plan) -> _Layout:
+    """The plan's layout, kept while the plan lives (a plan is not changed once plan_for has built it)."""
+    layout = _LAYOUTS.get(id(plan))
+    if layout is None:
+        layout = _LAYOUTS[id(plan)] = _build_layout(plan)
+        weakref.finalize(plan, _LAYOUTS.pop, id(plan), None)
+    return layout
+
+
+def _build_layout(plan: Plan) -> _Layout:
+    criteria = dict.fromkeys(code for f in plan.factors.values() for code in f["criteria"])
+    satisfaction = [f["satisfaction"] for f in plan.factors.values() if f["satisfaction"]]
+    return _Layout(
+        criteria=tuple((code, _keys(code)) for code in criteria),
+        factors=tuple(
+            (code, tuple(f["criteria"]), _keys(f["satisfaction"]) if f["satisfaction"] else None)
+            for code, f in plan.factors.items()
+        ),
+        overall=_keys(plan.overall) if plan.overall else None,
+        multi=tuple(
+            (f"a:{code}", tuple((option, f"k:{code}:{option}") for option in options))
+            for code, options in plan.multi.items()
+        ),
+        choices=tuple(
+            (code, f"a:{code}", tuple((option, f"k:{code}:{option}") for option in options))
+            for code, options in plan.choices.items()
+        ),
+        satisfaction=tuple((code, f"a:{code}", f"p:{code}") for code in satisfaction),
+        pairs=tuple(
+            (f, g, f"nn:{f}:{g}", f"nn:{g}:{f}", f"pp:{f}:{g}", f"pp:{g}:{f}") for f, g in combinations(satisfaction, 2)
+        ),
+    )
 
 
 def figures(counts: Mapping[str, int], plan: Plan, scoring: str) -> dict:
     """Every figure of one agency or group, in the shape of the export contract plus intervals."""
-    criteria = {code: score(counts, code, scoring) for f in plan.factors.values() for code in f["criteria"]}
+    layout = _layout(plan)
+    get = counts.get
+    criteria: dict[str, float | None] = {}
+    criteria_intervals: dict[str, list[float] | None] = {}
+    for code, keys in layout.criteria:
+        criteria[code], criteria_intervals[code] = _score_and_interval(counts, keys, scoring)
     factors = {}
-    for code, factor in plan.factors.items():
-        factors[code] = {
-            "evaluation": mean(criteria[c] for c in factor["criteria"]),
-            "satisfaction": score(counts, factor["satisfaction"], scoring) if factor["satisfaction"] else None,
-        }
-    sipas = mean(f["satisfaction"] for f in factors.values())
+    satisfaction_intervals = {}
+    for code, criterion_codes, keys in layout.factors:
+        satisfaction = None
+        if keys is not None:
+            satisfaction, satisfaction_intervals[code] = _score_and_interval(counts, keys, scoring)
+        factors[code] = {"evaluation": mean([criteria[c] for c in criterion_codes]), "satisfaction": satisfaction}
+    sipas = mean([f["satisfaction"] for f in factors.values()])
+    hl, hl_interval = _score_and_interval(counts, layout.overall, scoring) if layout.overall else (None, None)
     expectations = {}
-    for code, options in plan.multi.items():
-        expectations.update(
-            {option: share(counts.get(f"k:{code}:{option}", 0), counts.get(f"a:{code}", 0)) for option in options}
-        )
-    facts = {
-        code: {option: share(counts.get(f"k:{code}:{option}", 0), counts.get(f"a:{code}", 0)) for option in options}
-        for code, options in plan.choices.items()
-    }
+    for answered, options in layout.multi:
+        whole = get(answered, 0)
+        for option, chosen in options:  # an option of two questions keeps its first place and last share
+            expectations[option] = share(get(chosen, 0), whole)
+    facts = {}
+    for code, answered, options in layout.choices:
+        whole = get(answered, 0)
+        facts[code] = {option: share(get(chosen, 0), whole) for option, chosen in options}
     return {
-        "n": counts.get("n", 0),
+        "n": get("n", 0),
         "sipas": sipas,
-        "hl": score(counts, plan.overall, scoring) if plan.overall else None,
+        "hl": hl,
         "factors": factors,
         "criteria": criteria,
         "expectations": expectations,
         "facts": facts,
         "intervals": {
-            "sipas": sipas_interval(counts, plan, scoring, sipas),
-            "hl": score_interval(counts, plan.overall, scoring) if plan.overall else None,
-            "satisfaction": {
-                c: score_interval(counts, f["satisfaction"], scoring)
-                for c, f in plan.factors.items()
-                if f["satisfaction"]
-            },
-            "criteria": {code: score_interval(counts, code, scoring) for code in criteria},
+            "sipas": _sipas_interval(counts, layout, scoring, sipas),
+            "hl": hl_interval,
+            "satisfaction": satisfaction_intervals,
+            "criteria": criteria_intervals,
         },
     }
 
@@ -140,38 +206,48 @@ def sipas_interval(counts: Mapping[str, int], plan: Plan, scoring: str, sipas: f
     interval below the independent case nor stretch it beyond perfect correlation. Where a factor is at 0% or
     100%, no correlation can be estimated and perfect correlation is assumed (the wider, safer interval).
     Mean-score: the covariances are bounded by perfect correlation (conservative)."""
+    return _sipas_interval(counts, _layout(plan), scoring, sipas)
+
+
+def _sipas_interval(
+    counts: Mapping[str, int], layout: _Layout, scoring: str, sipas: float | None
+) -> list[float] | None:
     if sipas is None:
         return None
-    codes = [
-        f["satisfaction"]
-        for f in plan.factors.values()
-        if f["satisfaction"] and counts.get(f"a:{f['satisfaction']}", 0)
-    ]
-    k = len(codes)
+    present = [(code, a, p) for code, a, p in layout.satisfaction if counts.get(a, 0)]
+    k = len(present)
     if scoring == MEAN_SCORE:
         halves = []
-        for code in codes:
+        for code, _a, _p in present:
             interval = score_interval(counts, code, scoring)
             if interval is None:
                 return None
             halves.append((interval[1] - interval[0]) / 2)
         half = sum(halves) / k
         return [max(0.0, sipas - half), min(100.0, sipas + half)]
-    n = {c: counts[f"a:{c}"] for c in codes}
-    p = {c: counts[f"p:{c}"] / n[c] for c in codes}
-    adjusted = {c: (counts[f"p:{c}"] + Z95**2 / 2) / (n[c] + Z95**2) for c in codes}
-    var = {c: adjusted[c] * (1 - adjusted[c]) / (n[c] + Z95**2) for c in codes}
+    n: dict[str, int] = {}
+    p: dict[str, float] = {}
+    var: dict[str, float] = {}
+    for code, a, positive in present:
+        answered, x = counts[a], counts[positive]
+        n[code] = answered
+        p[code] = x / answered
+        adjusted = (x + Z95_SQUARED / 2) / (answered + Z95_SQUARED)
+        var[code] = adjusted * (1 - adjusted) / (answered + Z95_SQUARED)
     variance = sum(var.values())
-    for f, g in combinations(codes, 2):
-        both = counts.get(f"nn:{f}:{g}", counts.get(f"nn:{g}:{f}", 0))
+    for f, g, nn_fg, nn_gf, pp_fg, pp_gf in layout.pairs:  # combinations(present, 2), in that order
+        if f not in n or g not in n:
+            continue
+        both = counts.get(nn_fg, counts.get(nn_gf, 0))
         if not both:
             continue
-        spread = p[f] * (1 - p[f]) * p[g] * (1 - p[g])
+        pf, pg = p[f], p[g]
+        spread = pf * (1 - pf) * pg * (1 - pg)
         if spread <= 0:  # a factor at 0% or 100% shows no variation to correlate: assume the worst case
             rho = 1.0
         else:
-            joint = counts.get(f"pp:{f}:{g}", counts.get(f"pp:{g}:{f}", 0)) / both
-            rho = min(1.0, max(0.0, (joint - p[f] * p[g]) / math.sqrt(spread)))
+            joint = counts.get(pp_fg, counts.get(pp_gf, 0)) / both
+            rho = min(1.0, max(0.0, (joint - pf * pg) / math.sqrt(spread)))
         variance += 2 * rho * math.sqrt(var[f] * var[g]) * both / math.sqrt(n[f] * n[g])
     half = 100.0 * Z95 * math.sqrt(variance) / k
     return [max(0.0, sipas - half), min(100.0, sipas + half)]

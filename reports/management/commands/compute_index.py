@@ -1,3 +1,5 @@
+import gc
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -18,10 +20,15 @@ class Command(BaseCommand):
         found = Campaign.objects.select_related("methodology", "root").filter(slug=campaign).first()
         if found is None:
             raise CommandError(_("No campaign with the short name %(slug)s.") % {"slug": campaign})
+        # The computation makes a few hundred thousand objects (the figures of every agency), all kept until
+        # the run is written, and next to no garbage: collecting would only walk them (0.01 to 0.03 s).
+        gc.disable()
         try:
             run = compute_campaign_index(campaign=found)
         except ComputeError as exc:
             raise CommandError(str(exc)) from None
+        finally:
+            gc.enable()
         total = run.group_results.get(key="campaign").figures
         ranked = run.agency_results.filter(rank__isnull=False).count()
         self.stdout.write(f"run {run.pk}")
