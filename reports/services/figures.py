@@ -63,11 +63,6 @@ def _keys(code: str) -> tuple[str, str, str, str]:
     return f"a:{code}", f"p:{code}", f"s:{code}", f"q:{code}"
 
 
-def score(counts: Mapping[str, int], code: str, scoring: str) -> float | None:
-    """A question's index: share of positive answers, or the mean answer mapped to 0–100."""
-    return _score_and_interval(counts, _keys(code), scoring)[0]
-
-
 def score_interval(counts: Mapping[str, int], code: str, scoring: str) -> list[float] | None:
     """The 95% interval of a question's index: Wilson's for a share, from the answers' variance for a mean."""
     return _score_and_interval(counts, _keys(code), scoring)[1]
