@@ -372,6 +372,9 @@ def _on_codes(parts: list[str], plan) -> list[str]:
         for j, options in enumerate(plan.multi.values()):
             for i, option in enumerate(options):
                 part = part.replace(f"m{j} @> '[\"{option}\"]'::jsonb", f"(m{j} & {1 << i}) <> 0")
+            # the project's query counts a multiple choice as answered by h{j} (the key is there, even as null):
+            # here the mask is NULL exactly when the key is absent
+            part = part.replace(f"count(*) FILTER (WHERE h{j})", f"count(m{j})")
         out.append(part)
     return out
 
@@ -388,7 +391,8 @@ def build_scratch_tables(campaign, plan) -> float:
     """What a typed copy of the answers, written with each response, would look like: `bench_scratch_vectors`
     (one smallint[] per response: the scaled answers, then each choice's option position, then each multiple
     choice's bit mask) and `bench_scratch_columns` (the same as one int column each: the floor any SQL form
-    can reach). Returns the seconds spent building both (a cost the write path would pay instead)."""
+    can reach). Returns the seconds spent building both (a cost the write path would pay instead). The answers
+    (json) are read as jsonb here, for its operators."""
     from django.db import connection
 
     elements = [f"(answers->>'{code}')::smallint" for code in plan.scaled]
@@ -406,7 +410,8 @@ def build_scratch_tables(campaign, plan) -> float:
         drop_scratch_tables()
         cursor.execute(
             "CREATE TABLE bench_scratch_vectors AS SELECT campaign_id, agency_id, excluded, "
-            f"ARRAY[{', '.join(elements)}]::smallint[] AS v FROM surveys_response WHERE campaign_id = %s",
+            f"ARRAY[{', '.join(elements)}]::smallint[] AS v FROM (SELECT campaign_id, agency_id, excluded, "
+            "answers::jsonb AS answers FROM surveys_response WHERE campaign_id = %s OFFSET 0) AS response",
             [campaign.pk],
         )
         columns = ", ".join(f"v[{i + 1}]::int AS {alias}" for i, alias in enumerate(_aliases(plan)))
@@ -434,26 +439,28 @@ def prototypes(plan) -> dict[str, object]:
     record_columns = [f'"{code}" int' for code in plan.scaled] + [f'"{code}" text' for code in plan.choices]
     record_columns += [f'"{code}" jsonb' for code in plan.multi]
     record_select = [f'a."{code}" AS {alias}' for code, alias in zip([*plan.scaled, *plan.choices, *plan.multi], aliases, strict=True)]  # fmt: skip
+    record_select += [
+        f"(a.\"{code}\" IS NOT NULL OR r.answers ? '{code}') AS h{j}" for j, code in enumerate(plan.multi)
+    ]
     coded = _on_codes(parts, plan)
     vector_select = ", ".join(f"v[{i + 1}] AS {alias}" for i, alias in enumerate(aliases))
     positive_only = [(part, name) for part, name in zip(parts, names, strict=True) if name[:2] not in ("s:", "q:")]
     return {
-        "jit off": _run_sql(
-            "SELECT agency_id, " + ", ".join(parts) + fenced_json_from(plan), names, "SET LOCAL jit = off"
-        ),
+        "jit off": _run_sql("SELECT agency_id, " + ", ".join(parts) + json_from(plan), names, "SET LOCAL jit = off"),
         "no parallel scan": _run_sql(
-            "SELECT agency_id, " + ", ".join(parts) + fenced_json_from(plan),
+            "SELECT agency_id, " + ", ".join(parts) + json_from(plan),
             names,
             "SET LOCAL max_parallel_workers_per_gather = 0",
         ),
-        "jsonb_to_record, unfenced (parallel aggregate)": _run_sql(
+        "answers parsed into jsonb (jsonb_to_record(answers::jsonb))": _run_sql(
             f"SELECT agency_id, {', '.join(parts)} FROM (SELECT r.agency_id, {', '.join(record_select)} "
-            f"FROM surveys_response r CROSS JOIN LATERAL jsonb_to_record(r.answers) AS a({', '.join(record_columns)}) "
-            "WHERE r.campaign_id = %s AND NOT r.excluded) AS r GROUP BY agency_id",
+            "FROM (SELECT agency_id, answers::jsonb AS answers FROM surveys_response "
+            "WHERE campaign_id = %s AND NOT excluded) AS r "
+            f"CROSS JOIN LATERAL jsonb_to_record(r.answers) AS a({', '.join(record_columns)})) AS r GROUP BY agency_id",
             names,
         ),
         "share-positive only (no s:/q: sums)": _run_sql(
-            "SELECT agency_id, " + ", ".join(p for p, _n in positive_only) + fenced_json_from(plan),
+            "SELECT agency_id, " + ", ".join(p for p, _n in positive_only) + json_from(plan),
             [n for _p, n in positive_only],
         ),
         "typed smallint[] column": _run_sql(
@@ -469,8 +476,8 @@ def prototypes(plan) -> dict[str, object]:
     }
 
 
-def fenced_json_from(plan) -> str:
-    """aggregate_counts' FROM clause (the fenced subquery that pulls each answer out of the JSON once)."""
+def json_from(plan) -> str:
+    """aggregate_counts' FROM clause (the subquery that parses each row's answers once, by json_to_record)."""
     from reports.services.aggregate import _sql
 
     sql, _names = _sql(plan, "postgresql")

@@ -1,9 +1,21 @@
 """The one aggregation of a campaign's answers: a single GROUP BY agency over the response rows.
 
-Each answer is pulled out of the row's JSON once (in a fenced subquery), then counted. The result per
-agency is a flat dict of counts ("a:TC1" answered, "p:TC1" positive, "s:TC1" sum, ...). Counts add up, so a
-level's or the campaign's pooled figures are the sums of its agencies' counts; no second pass over
-responses is ever needed. Works on PostgreSQL (JSONB) and SQLite (JSON1).
+Each answer is taken out of the row's JSON once, then counted. The result per agency is a flat dict of counts
+("a:TC1" answered, "p:TC1" positive, "s:TC1" sum, ...). Counts add up, so a level's or the campaign's pooled
+figures are the sums of its agencies' counts; no second pass over responses is ever needed.
+
+On PostgreSQL the answers are `json` text (sipas.fields.JSONTextField), which every `->>` would parse again:
+each row is parsed once by json_to_record, a LATERAL function in the FROM clause, into a typed record (a
+scaled answer int, a choice text, a multiple choice jsonb). As a function scan runs once per row, the query
+needs no fence and PostgreSQL may aggregate in parallel workers. On SQLite (JSON1) json_extract takes each
+answer out in a fenced subquery.
+
+On PostgreSQL the counts are those of jsonb's `(answers->>'X')::int`, `answers->>'X'` and `answers->'X'`,
+which the aggregation used while answers were jsonb, for any stored answers: a row whose answers are not an
+object reads as no answers (json_to_record would raise), and a multiple choice stored as JSON null still
+counts as answered. Where a value cannot be read as its type (a scaled answer "x" or 4.5) both raise. The one
+difference left is in numbers written by hand in exponent form (4e0), which jsonb read as 4 and json_to_record
+refuses; neither Django (whose writes PostgreSQL parses as jsonb) nor the importer writes them.
 """
 
 from __future__ import annotations
@@ -65,27 +77,51 @@ def plan_for(campaign: Campaign) -> Plan:
     )
 
 
-def _parts(plan: Plan, vendor: str) -> tuple[list[str], list[str], list[str]]:
-    """The answers pulled out of a row (columns), what is counted of them (aggregates) and the names of the
-    counts. Codes are interpolated, which is safe because plan_for only admits plain identifiers."""
+def _record(plan: Plan) -> str:
+    """json_to_record's column definitions (PostgreSQL): the codes quoted, as they are mixed case."""
+    return ", ".join(
+        [f'"{code}" int' for code in plan.scaled]
+        + [f'"{code}" text' for code in plan.choices]
+        + [f'"{code}" jsonb' for code in plan.multi]  # so that `@> '["NC1"]'::jsonb` tests an option
+    )
+
+
+def _parts(plan: Plan, vendor: str) -> tuple[list[str], str, list[str], list[str]]:
+    """The answers taken out of a row (columns, read from the returned FROM clause), what is counted of them
+    (aggregates) and the names of the counts. Codes are interpolated, which is safe because plan_for only
+    admits plain identifiers."""
     columns: list[str] = []
     alias: dict[str, str] = {}
+    answered: dict[str, str] = {}  # code -> the count of a multiple choice's answers
+    postgresql = vendor == "postgresql"
     for i, code in enumerate(plan.scaled):
         alias[code] = f"s{i}"
-        if vendor == "postgresql":
-            columns.append(f"(answers->>'{code}')::int AS s{i}")
-        else:
-            columns.append(f"CAST(json_extract(answers, '$.{code}') AS INTEGER) AS s{i}")
+        columns.append(
+            f'answer."{code}" AS s{i}' if postgresql else f"CAST(json_extract(answers, '$.{code}') AS INTEGER) AS s{i}"
+        )
     for i, code in enumerate(plan.choices):
         alias[code] = f"c{i}"
-        columns.append(
-            f"answers->>'{code}' AS c{i}" if vendor == "postgresql" else f"json_extract(answers, '$.{code}') AS c{i}"
-        )
+        columns.append(f'answer."{code}" AS c{i}' if postgresql else f"json_extract(answers, '$.{code}') AS c{i}")
     for i, code in enumerate(plan.multi):
         alias[code] = f"m{i}"
-        columns.append(
-            f"answers->'{code}' AS m{i}" if vendor == "postgresql" else f"json_extract(answers, '$.{code}') AS m{i}"
-        )
+        if postgresql:
+            # json_to_record reads a JSON null as NULL, but jsonb's `answers->'X'` was 'null' there and counted as
+            # answered: where the record has no value, `->` tells whether the key is there (parsing those rows
+            # a second time, and only those).
+            columns.append(f'answer."{code}" AS m{i}')
+            columns.append(f"(answer.\"{code}\" IS NOT NULL OR response.answers->'{code}' IS NOT NULL) AS h{i}")
+            answered[code] = f"count(*) FILTER (WHERE h{i})"
+        else:
+            columns.append(f"json_extract(answers, '$.{code}') AS m{i}")
+            answered[code] = f"count(m{i})"
+    source = "surveys_response"
+    if postgresql:
+        source += " response"
+        if columns:  # answers that are not an object (never written by the project) read as no answers, as before
+            source += (
+                " CROSS JOIN LATERAL json_to_record(CASE WHEN json_typeof(response.answers) = 'object' "
+                f"THEN response.answers ELSE '{{}}' END) AS answer({_record(plan)})"
+            )
 
     aggregates = ["count(*)"]
     names = ["n"]
@@ -108,9 +144,9 @@ def _parts(plan: Plan, vendor: str) -> tuple[list[str], list[str], list[str]]:
             add(f"k:{code}:{option}", f"count(*) FILTER (WHERE {a} = '{option}')")
     for code, options in plan.multi.items():
         a = alias[code]
-        add(f"a:{code}", f"count({a})")
+        add(f"a:{code}", answered[code])
         for option in options:
-            test = f"{a} @> '[\"{option}\"]'::jsonb" if vendor == "postgresql" else f"instr({a}, '\"{option}\"') > 0"
+            test = f"{a} @> '[\"{option}\"]'::jsonb" if postgresql else f"instr({a}, '\"{option}\"') > 0"
             add(f"k:{code}:{option}", f"count(*) FILTER (WHERE {test})")
     satisfaction = plan.satisfaction_codes
     for f, g in combinations(satisfaction, 2):  # co-answers, for the covariance in SIPAS's interval
@@ -128,19 +164,21 @@ def _parts(plan: Plan, vendor: str) -> tuple[list[str], list[str], list[str]]:
             add(f"dxy:{f}", f"coalesce(sum({x} * {y}), 0)")
             add(f"dxx:{f}", f"coalesce(sum({x} * {x}) FILTER (WHERE {both}), 0)")
             add(f"dyy:{f}", f"coalesce(sum({y} * {y}) FILTER (WHERE {both}), 0)")
-    return columns, aggregates, names
+    return columns, source, aggregates, names
 
 
 def _sql(plan: Plan, vendor: str) -> tuple[str, list[str]]:
     """The aggregation query over a campaign's responses that are not excluded (parameter: campaign id)."""
-    columns, aggregates, names = _parts(plan, vendor)
-    fence = "OFFSET 0" if vendor == "postgresql" else "LIMIT -1 OFFSET 0"
-    not_excluded = "NOT excluded" if vendor == "postgresql" else "excluded = 0"
-    sql = (
-        f"SELECT agency_id, {', '.join(aggregates)} FROM ("
-        f"SELECT agency_id, {', '.join(columns) if columns else 'NULL AS none'} FROM surveys_response "
-        f"WHERE campaign_id = %s AND {not_excluded} {fence}) AS r GROUP BY agency_id"
-    )
+    columns, source, aggregates, names = _parts(plan, vendor)
+    selected = ", ".join(columns) if columns else "NULL AS none"
+    if vendor == "postgresql":  # no fence: json_to_record already runs once per row
+        inner = (
+            f"SELECT response.agency_id, {selected} FROM {source} "
+            "WHERE response.campaign_id = %s AND NOT response.excluded"
+        )
+    else:  # the fence keeps SQLite from calling json_extract once per use of a column
+        inner = f"SELECT agency_id, {selected} FROM {source} WHERE campaign_id = %s AND excluded = 0 LIMIT -1 OFFSET 0"
+    sql = f"SELECT agency_id, {', '.join(aggregates)} FROM ({inner}) AS r GROUP BY agency_id"
     return sql, names
 
 
@@ -149,12 +187,13 @@ def split_sql(plan: Plan) -> tuple[str, list[str]]:
     does (reports.services.tallies), split by agency, by whether the id is up to the tally's end (`old`) or
     up to the new end being closed (`closed`), and by exclusion; each group also gives the sum and the
     largest of its ids. Parameters: tally end, new end, campaign id, tally end."""
-    columns, aggregates, names = _parts(plan, "postgresql")
+    columns, source, aggregates, names = _parts(plan, "postgresql")
     sql = (
         f"SELECT agency_id, id <= %s AS old, id <= %s AS closed, excluded, {', '.join(aggregates)}, "
         "coalesce(sum(id), 0), coalesce(max(id), 0) FROM ("
-        f"SELECT agency_id, id, excluded, {', '.join(columns) if columns else 'NULL AS none'} "
-        "FROM surveys_response WHERE campaign_id = %s AND (id > %s OR excluded) OFFSET 0) AS r "
+        "SELECT response.agency_id, response.id, response.excluded, "
+        f"{', '.join(columns) if columns else 'NULL AS none'} FROM {source} "
+        "WHERE response.campaign_id = %s AND (response.id > %s OR response.excluded)) AS r "
         "GROUP BY 1, 2, 3, 4"
     )
     return sql, names

@@ -6,6 +6,7 @@ outside any transaction, as the command and the worker do."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -277,3 +278,39 @@ def test_an_exclusion_decision_does_not_move_the_epoch(campaign, tree):
     assert Campaign.objects.get(pk=campaign.pk).tally_epoch == 0
     Response.objects.filter(pk=ids[0]).delete()
     assert Campaign.objects.get(pk=campaign.pk).tally_epoch == 1
+
+
+def rewrite_answers(response_id: int, text: str) -> None:
+    """UPDATE a response's answers to `text` exactly (json keeps text as written; Django writes jsonb's text)."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE surveys_response SET answers = %s::json WHERE id = %s", [text, response_id])
+
+
+@pytest.mark.parametrize("spelling", ["django", "compact", "keys reversed"])
+def test_answers_written_again_unchanged_keep_the_tally(campaign, tree, spelling):
+    """Answers are `json` text (surveys 0008); the trigger compares them as values, as it did on jsonb."""
+    ids = add(campaign, surveyed(tree), random.Random(19), 5)
+    compute_campaign_index(campaign=campaign)
+    answers = Response.objects.get(pk=ids[0]).answers
+    if spelling == "django":
+        Response.objects.filter(pk=ids[0]).update(answers=answers)
+    elif spelling == "compact":
+        rewrite_answers(ids[0], json.dumps(answers, separators=(",", ":")))
+    else:
+        rewrite_answers(ids[0], json.dumps(dict(reversed(answers.items())), indent=1))
+    assert tally_of(campaign) is not None
+    assert Campaign.objects.get(pk=campaign.pk).tally_epoch == 0
+
+
+@pytest.mark.parametrize("spelling", ["django", "compact"])
+def test_answers_changed_in_any_spelling_drop_the_tally(campaign, tree, spelling):
+    ids = add(campaign, surveyed(tree), random.Random(20), 5)
+    compute_campaign_index(campaign=campaign)
+    answers = {**Response.objects.get(pk=ids[0]).answers, "HL": 1, "TC1": 2}
+    if spelling == "django":
+        Response.objects.filter(pk=ids[0]).update(answers=answers)
+    else:
+        rewrite_answers(ids[0], json.dumps(answers, separators=(",", ":")))
+    assert tally_of(campaign) is None
+    assert Campaign.objects.get(pk=campaign.pk).tally_epoch == 1
+    assert_run_equals_full_aggregation(compute_campaign_index(campaign=campaign), campaign)
