@@ -12,6 +12,7 @@ its own. Memory holds at most `capacity` blocks of text, not the file.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import queue
 import threading
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from surveys.services.imports import _ResponseFile, _Row
 
 BLOCK_BYTES = 1 << 18  # text sent to the server at a time
+LINES_PER_WRITE = 512  # rows of text joined at a time (about 200 kB)
 PUT_TIMEOUT = 0.2  # seconds between two looks at whether the feeder thread failed
 
 
@@ -196,6 +198,33 @@ class _QueueSource:
         return item
 
 
+@dataclass
+class Block:
+    """Checked rows ready for COPY: each line holds a row's agency id, client id, channel, respondent type,
+    answers and submission time, tab-separated in COPY's text format (ResponseCopyWriter adds the columns
+    that are the same for every row); `flags` are (client id, rule, detail) of its `flagged` rows."""
+
+    lines: list[str]
+    rows: int
+    flags: list[tuple[str, str, str]]
+    flagged: int
+
+
+def format_rows(rows: Iterable[_Row]) -> Block:
+    """The checked rows (imports._ResponseFile.checked_rows) as a Block."""
+    lines: list[str] = []
+    flags: list[tuple[str, str, str]] = []
+    flagged = 0
+    for _n, agency, client_id, channel, kind, _a, answers, _s, submitted, row_flags in rows:
+        if "\\" in answers:  # COPY's text format reads a backslash as an escape
+            answers = answers.replace("\\", "\\\\")
+        lines.append(f"{agency}\t{client_id}\t{channel}\t{kind}\t{answers}\t{submitted}")
+        if row_flags:
+            flagged += 1
+            flags.extend((client_id, rule, detail) for rule, detail in row_flags)
+    return Block(lines, len(lines), flags, flagged)
+
+
 class ResponseCopyWriter:
     """COPY checked rows into the responses table, a chunk per statement, inside the import's transaction;
     the quality flags of each chunk follow it. The foreign keys of responses are checked at the end of each
@@ -226,6 +255,33 @@ class ResponseCopyWriter:
         self.tail = f"\t\t\t{entered_by}\tf\t\n"
 
     def write(self, rows: Iterator[_Row]) -> None:
+        """COPY the checked rows (imports._ResponseFile.checked_rows)."""
+        with self._immediate_keys(), CopyFeeder(connection, self.copy_sql) as feeder:
+            while self._chunk(feeder, rows):
+                pass
+
+    def write_blocks(self, blocks: Iterable[Block]) -> None:
+        """COPY blocks of checked rows (imports._ResponseFile.checked_blocks), about `chunk_rows` rows per
+        statement."""
+        with self._immediate_keys(), CopyFeeder(connection, self.copy_sql) as feeder:
+            pending: list[Block] = []
+            size = 0
+            for block in blocks:
+                if block.rows:
+                    if not pending:
+                        feeder.begin()
+                    self._write_block(feeder, block)
+                    pending.append(block)
+                    size += block.rows
+                if size >= self.size:
+                    self._end(feeder, pending)
+                    pending, size = [], 0
+            if pending:
+                self._end(feeder, pending)
+
+    @contextlib.contextmanager
+    def _immediate_keys(self):
+        """The deferred foreign keys of responses checked at the end of each COPY, for the time of the import."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' AND condeferred",
@@ -234,9 +290,7 @@ class ResponseCopyWriter:
             deferred = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
             if deferred:
                 cursor.execute(f"SET CONSTRAINTS {deferred} IMMEDIATE")
-        with CopyFeeder(connection, self.copy_sql) as feeder:
-            while self._chunk(feeder, rows):
-                pass
+        yield
         if deferred:  # back to how they were declared, for the rest of the caller's transaction
             with connection.cursor() as cursor:
                 cursor.execute(f"SET CONSTRAINTS {deferred} DEFERRED")
@@ -244,32 +298,47 @@ class ResponseCopyWriter:
     def _chunk(self, feeder: CopyFeeder, rows: Iterator[_Row]) -> bool:
         """Hand the next chunk of checked rows of the file to the feeder; False once the file is exhausted."""
         if not self.state.has["client_id"]:
-            return self._send(feeder, itertools.islice(rows, self.size)) == self.size
+            blocks: list[Block] = []
+            sent = 0
+            while sent < self.size:  # a few rows at a time, so the feeder starts on a chunk as soon as it can
+                block = format_rows(itertools.islice(rows, min(LINES_PER_WRITE, self.size - sent)))
+                if not block.rows:
+                    break
+                if not blocks:
+                    feeder.begin()
+                self._write_block(feeder, block)
+                blocks.append(block)
+                sent += block.rows
+            if blocks:
+                self._end(feeder, blocks)
+            return sent == self.size
         pulled = list(itertools.islice(rows, self.size))  # checked while the feeder stores the chunk before
         feeder.wait()  # the chunks before are stored, so a client_id they used is found
         self._send(feeder, self.state.new_rows(pulled, self.stored_before))
         return len(pulled) == self.size
 
-    def _send(self, feeder: CopyFeeder, chunk: Iterable[_Row]) -> int:
-        """One COPY statement for the rows of `chunk`, then their flags; returns how many rows it holds."""
-        state, report, head, tail = self.state, self.state.report, self.head, self.tail
-        flags: list[tuple[str, str, str]] = []
-        sent = 0
-        for _n, agency, client_id, channel, kind, _a, answers, _s, submitted, row_flags in chunk:
-            if not sent:
-                feeder.begin()
-            sent += 1
-            if "\\" in answers:  # COPY's text format reads a backslash as an escape
-                answers = answers.replace("\\", "\\\\")
-            feeder.write(f"{head}{agency}\t{client_id}\t{channel}\t{kind}\t{answers}\t{submitted}{tail}")
-            if row_flags:
-                report.flagged += 1
-                flags.extend((client_id, rule, detail) for rule, detail in row_flags)
-        if sent:
-            after = None
-            if flags:
-                ids, rules, details = zip(*flags, strict=True)
-                after = (self.flag_sql, [state.now, list(ids), list(rules), list(details), state.campaign.pk])
-            feeder.end(after)
-        report.imported += sent
-        return sent
+    def _send(self, feeder: CopyFeeder, chunk: list[_Row]) -> None:
+        """One COPY statement for the rows of `chunk`, then their flags."""
+        block = format_rows(chunk)
+        if block.rows:
+            feeder.begin()
+            self._write_block(feeder, block)
+            self._end(feeder, [block])
+
+    def _write_block(self, feeder: CopyFeeder, block: Block) -> None:
+        head, tail = self.head, self.tail
+        lines = block.lines
+        for start in range(0, len(lines), LINES_PER_WRITE):  # pieces of about BLOCK_BYTES: memory stays bounded
+            feeder.write(head + (tail + head).join(lines[start : start + LINES_PER_WRITE]) + tail)
+
+    def _end(self, feeder: CopyFeeder, blocks: list[Block]) -> None:
+        """Close the COPY statement of `blocks` and store their flags after it."""
+        report, state = self.state.report, self.state
+        flags = [flag for block in blocks for flag in block.flags]
+        after = None
+        if flags:
+            ids, rules, details = zip(*flags, strict=True)
+            after = (self.flag_sql, [state.now, list(ids), list(rules), list(details), state.campaign.pk])
+        feeder.end(after)
+        report.imported += sum(block.rows for block in blocks)
+        report.flagged += sum(block.flagged for block in blocks)

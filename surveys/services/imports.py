@@ -10,10 +10,16 @@ file; bench/README.md has the figures measured, and why PostgreSQL's own work on
   its clean value and its JSON text, so a typical row is checked and serialised by dictionary look-ups. Any
   row it does not recognise at once goes through validate_answers itself, so the import accepts and rejects
   exactly what every other channel does (a hypothesis test compares the two on random rows).
-- A CSV file's rows stay lists of cells (no dict per row); checked rows carry only what the writer needs.
+- A CSV file's rows stay lists of cells (no dict per row); checked rows carry only what the writer needs. On
+  PostgreSQL, without a client_id column, they are checked a batch at a time, column by column
+  (_ResponseFile.checked_blocks): the same look-ups run by map() over a column instead of Python code per row;
+  a batch with anything unusual in it goes row by row.
 - On PostgreSQL the checked rows feed COPY from a second thread (surveys.services.import_copy), a chunk per
-  statement, so the database inserts and checks the foreign keys of one chunk while Python reads the next;
-  generated client_ids come in sorted batches, so they enter their unique index side by side. Elsewhere
+  statement, so the database stores one chunk while Python reads the next. The import locks the campaign's
+  surveyed agencies and checks every row's agency itself, so the database skips its per-row participant key
+  check for these rows (surveys migration 0009). Answers are stored as `json`, which PostgreSQL only checks
+  rather than converting to jsonb. Generated client_ids come in sorted batches, so they enter their unique
+  index side by side. Elsewhere
   (SQLite) rows are written with bulk_create in batches; tests/surveys/test_import_fast_path.py checks that
   both store the same rows and reject the same ones.
 """
@@ -53,7 +59,7 @@ from surveys.models import (
     ResponseFlag,
 )
 from surveys.services.answers import TEXT_MAX, QuestionSet, validate_answers
-from surveys.services.import_copy import ResponseCopyWriter
+from surveys.services.import_copy import Block, ResponseCopyWriter, format_rows
 from surveys.services.quality import STRAIGHT_LINE_MIN_ANSWERS
 
 FIXED_COLUMNS = ("agency_code", "respondent_type", "channel", "submitted_at", "client_id")
@@ -62,6 +68,7 @@ DEFAULT_CHANNEL = Channel.PAPER
 IMPORTABLE_STATES = (CampaignState.OPEN, CampaignState.CLOSED)  # as for paper entry (campaigns.accepts)
 MAX_REPORTED_ERRORS = 10_000  # a file that is wrong throughout is reported in full up to here, then counted
 CHUNK_ROWS = 50_000  # rows per COPY on PostgreSQL (their foreign keys are checked at the end of each)
+BATCH_ROWS = 2_500  # rows checked at a time by checked_blocks (a batch stays within the caches)
 CLIENT_ID_CHUNK_ROWS = 5_000  # rows held in memory while their client_ids are looked up
 ORM_BATCH = 1_000
 PROGRESS_EVERY = 10_000  # rows between two calls of on_progress
@@ -103,8 +110,9 @@ class AnswerChecker:
 
     check() looks every cell up in a table of the usual spelling of each accepted answer (C-level dictionary
     look-ups, no Python loop over the cells of a CSV row); a row with any other cell, or against the skip
-    logic, is handed to validate_answers itself. The JSON text lists the answers in jsonb's own key order, so
-    PostgreSQL need not sort them: that nearly halves its cost of reading the answers column."""
+    logic, is handed to validate_answers itself. The JSON text lists the answers in jsonb's own key order, the
+    order in which answers written through Django (cast to jsonb on the way in) are stored: the answers column
+    is `json`, kept as written, and an imported row's text is then the same as any other's."""
 
     def __init__(
         self, questions: QuestionSet, columns: Mapping[Any, str], *, typed: bool = False, with_answers: bool = True
@@ -125,7 +133,8 @@ class AnswerChecker:
                 self.tables.append(dict(_BLANKS))  # any other text is looked at in check()
             else:  # a question not asked of this kind of agency accepts only blanks
                 self.tables.append(_accepted_cells(question, prefix) if question else dict(_BLANKS))
-        self.cells = _getter([key for key, _code in ordered])
+        self.ordered_keys = [key for key, _code in ordered]
+        self.cells = _getter(self.ordered_keys)
         at = {code: position for position, (_key, code) in enumerate(ordered)}
         self.conditions = [
             (at[q.code], at.get(q.shown_if["question"]), frozenset(q.shown_if["values"]))
@@ -160,6 +169,37 @@ class AnswerChecker:
         codes, clean, members, scaled = zip(*entries, strict=True)
         answers = dict(zip(codes, clean, strict=True)) if self.with_answers else None
         return answers, "{" + ",".join(members) + "}", {}, scaled
+
+    def batch_tables(self) -> _BatchTables | None:
+        """The same tables for checking a batch of rows column by column (_ResponseFile.checked_blocks), or None
+        when this checker's skip logic depends on an answer that is not a plain value (then rows go one by one).
+        """
+        text = {position for position, _code, _prefix in self.text_at}
+        for _position, source, _values in self.conditions:
+            if source is not None and (
+                source in text or any(entry and entry[1].__class__ is list for entry in self.tables[source].values())
+            ):  # a condition reads the clean value, which for these is not the cell's text
+                return None
+        members = [
+            {cell: (entry[2].replace("\\", "\\\\") + "," if entry else "") for cell, entry in table.items()}
+            for table in self.tables
+        ]
+        hidden: list[tuple[int, int | None, dict[Any, bool] | None]] = []  # per condition: the cells of the
+        for position, source, values in self.conditions:  # question it depends on that leave this one hidden
+            if source is not None:
+                hidden.append((position, source, {cell: (cell if member else "") not in values
+                                                  for cell, member in members[source].items()}))  # fmt: skip
+            elif "" not in values:  # it depends on a question not in the file: always hidden
+                hidden.append((position, None, None))
+        scaled = [
+            (position, {cell: (1 << entry[3] if entry else 0) for cell, entry in table.items()})
+            for position, table in enumerate(self.tables)
+            if position not in text and any(entry and entry[3] is not None for entry in table.values())
+        ]
+        return _BatchTables(
+            keys=tuple(self.ordered_keys), members=members, text_at=list(self.text_at), scaled=scaled,
+            conditions=hidden,
+        )  # fmt: skip
 
     def reference(self, record) -> tuple[dict[str, Any], str, dict[str, str], tuple]:
         """The same result from validate_answers itself (a blank cell is an unanswered question)."""
@@ -238,6 +278,30 @@ def _accepted_cells(question, prefix: str) -> dict[Any, Any]:
     return table
 
 
+@dataclass
+class _BatchTables:
+    """An AnswerChecker's tables for a batch of rows: per question column (in jsonb's order of the codes) the
+    usual spellings → the answer's JSON member and a comma ("" for a blank cell; escaped for COPY's text
+    format), the free text columns, the scaled columns with their spellings → 1 << the level (0 for a blank),
+    and the skip logic: (position, position of the question it depends on or None, and then that question's
+    usual spellings → whether they leave this question hidden)."""
+
+    keys: tuple
+    members: list[dict[Any, str]]
+    text_at: list[tuple[int, str, str]]
+    scaled: list[tuple[int, dict[Any, int]]]
+    conditions: list[tuple[int, int | None, dict[Any, bool] | None]]
+
+    def signature(self) -> tuple:
+        return (self.keys, self.members, self.text_at, self.scaled, self.conditions)
+
+
+_LEVELS = {1 << level: level for level in range(1, 6)}  # a row whose scaled answers are all one level
+_TABS, _OPEN, _CLOSE = itertools.repeat("\t"), itertools.repeat("\t{"), itertools.repeat("}\t")
+_ALL_BUT_LAST = itertools.repeat(slice(0, -1))
+_HOUR_SLICES = itertools.repeat(slice(0, 13))  # "YYYY-MM-DD HH": a time's key in _ResponseFile.hours
+
+
 @dataclass(frozen=True)
 class _Agency:
     pk: int
@@ -294,6 +358,11 @@ class _ResponseFile:
         }
         # For a row whose agency is wrong, so that its answers are still checked and reported.
         self.any_checker = AnswerChecker(QuestionSet(tuple(questions)), columns, **options)
+        self.fresh_ids = _fresh_client_ids()
+        # For checked_blocks: each agency's id as COPY text, the respondent types and the usual channel spellings.
+        self.agency_fields = {code: f"{agency.pk}\t" for code, agency in self.agencies.items()}
+        self.respondent_types = set(RespondentType.values)
+        self.usual_channels = self._channels()
 
     def error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
@@ -342,10 +411,8 @@ class _ResponseFile:
         report, on_progress, error = self.report, self.on_progress, self.error
         first_day, last_day = self.campaign.period_start, self.campaign.period_end
         types = set(RespondentType.values)
-        fresh_ids = _fresh_client_ids()
-        channels = {channel: channel for channel in self.campaign.channels}  # the usual spellings, looked up at once
-        if DEFAULT_CHANNEL in channels:
-            channels.update({"": DEFAULT_CHANNEL, None: DEFAULT_CHANNEL})
+        fresh_ids = self.fresh_ids
+        channels = self._channels()  # the usual spellings, looked up at once
         now = (self.now, self.now.isoformat(), timezone.localdate(self.now))
         agency_key, type_key = key["agency_code"], key["respondent_type"]
         channel_key = key["channel"] if has["channel"] else None
@@ -386,6 +453,165 @@ class _ResponseFile:
                 flags.append((FlagRule.OUTSIDE_PERIOD, day.isoformat()))
             yield (number, agency.pk, client_id, channel, respondent_type, answers, answers_json, submitted,
                    submitted_iso, flags)  # fmt: skip
+
+    def lock_participants(self) -> None:
+        """For COPY, inside the import's transaction: lock the campaign's surveyed agencies until the commit (FOR
+        KEY SHARE, the lock a foreign key check takes: none of them can stop being surveyed meanwhile), keep only
+        the agencies still surveyed, and tell the participant key's trigger (surveys migration 0009) that this
+        transaction checks the agencies of its rows of this campaign itself, which checked_rows and
+        checked_blocks do. unlock_participants() ends that."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT agency_id FROM surveys_campaignagency WHERE campaign_id = %s FOR KEY SHARE", [self.campaign.pk]
+            )
+            locked = {agency_id for (agency_id,) in cursor.fetchall()}
+            cursor.execute("SELECT set_config('sipas.participants_locked', %s, true)", [str(self.campaign.pk)])
+        for code in [code for code, agency in self.agencies.items() if agency.pk not in locked]:
+            del self.agencies[code]
+            del self.agency_fields[code]
+
+    def unlock_participants(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('sipas.participants_locked', '', true)")
+
+    def _channels(self) -> dict[Any, str]:
+        """The usual spellings of the channels the campaign accepts, looked up at once."""
+        channels = {channel: channel for channel in self.campaign.channels}
+        if DEFAULT_CHANNEL in channels:
+            channels.update({"": DEFAULT_CHANNEL, None: DEFAULT_CHANNEL})
+        return channels
+
+    def checked_blocks(self, records: Iterator[tuple[int, list]]) -> Iterator[Block]:
+        """checked_rows for COPY, a batch of BATCH_ROWS rows at a time, each batch as the COPY text of its valid
+        rows (import_copy.Block). A batch in which every cell is a usual spelling (AnswerChecker's tables), every
+        agency, respondent type and channel is one looked up at once and every time falls in an hour already
+        seen is checked column by column: a dictionary look-up per cell, run by map() over a column rather than
+        by Python code per row. Any other batch goes through checked_rows row by row, so both accept, reject,
+        flag and store exactly the same (tests/surveys/test_import_fast_path.py). Rows must be lists of cells
+        (read_csv_lists) from a file without a client_id column."""
+        tables = None
+        if not self.has["client_id"] and not self.any_checker.typed:
+            kinds = [checker.batch_tables() for checker in self.checkers.values()]
+            if kinds and None not in kinds and len({tables.signature().__repr__() for tables in kinds}) == 1:
+                tables = kinds[0]
+        while True:
+            batch = list(itertools.islice(records, BATCH_ROWS))
+            if not batch:
+                return
+            block = self._checked_batch(batch, tables) if tables is not None else None
+            if block is None:
+                block = format_rows(self.checked_rows(iter(batch)))
+            yield block
+            if len(batch) < BATCH_ROWS:
+                return
+
+    def _checked_batch(self, batch: list[tuple[int, list]], tables: _BatchTables) -> Block | None:
+        """One batch checked column by column (checked_blocks), or None if any of its rows needs checked_rows."""
+        count = len(batch)
+        columns = list(zip(*map(operator.itemgetter(1), batch), strict=False))  # rows are padded to the header
+        key = self.keys
+        agencies = list(map(self.agency_fields.get, columns[key["agency_code"]]))
+        if None in agencies:
+            return None
+        kinds = columns[key["respondent_type"]]
+        if not self.respondent_types.issuperset(kinds):
+            return None
+        channels: Any = itertools.repeat(DEFAULT_CHANNEL, count)
+        if self.has["channel"]:
+            channels = list(map(self.usual_channels.get, columns[key["channel"]]))
+            if None in channels:
+                return None
+        times = self._batch_times(columns[key["submitted_at"]] if self.has["submitted_at"] else None, count)
+        if times is None:
+            return None
+        stamps, days = times
+        cells_of = [columns[k] for k in tables.keys]
+        text_at = {position for position, _code, _prefix in tables.text_at}
+        try:  # a cell that is not a usual spelling raises KeyError
+            members = [
+                list(map(table.get if position in text_at else table.__getitem__, cells))
+                for position, (table, cells) in enumerate(zip(tables.members, cells_of, strict=True))
+            ]
+        except KeyError:
+            return None
+        for position, code, prefix in tables.text_at:
+            cells, found = cells_of[position], members[position]
+            for row in [row for row, member in enumerate(found) if member is None]:
+                entry = _text_entry(cells[row], code, prefix)
+                if entry is None:  # validate_answers must look at it
+                    return None
+                found[row] = entry[2].replace("\\", "\\\\") + "," if entry else ""
+        for position, source, hidden in tables.conditions:  # a question answered that its condition hides
+            if (
+                any(members[position])
+                if hidden is None
+                else any(itertools.compress(map(hidden.__getitem__, cells_of[source]), members[position]))
+            ):
+                return None
+        bodies = list(map("".join, zip(*members, strict=True)))  # each member ends with a comma
+        if "" in bodies:  # a row with no answer: checked_rows reports it
+            return None
+        ids = list(itertools.islice(self.fresh_ids, count))
+        by_row: dict[int, list[tuple[str, str, str]]] = {}
+        if tables.scaled:
+            levels = list(map(tables.scaled[0][1].get, cells_of[tables.scaled[0][0]]))
+            for position, table in tables.scaled[1:]:
+                levels = list(map(operator.or_, levels, map(table.get, cells_of[position])))
+            scaled_cells = [cells_of[position] for position, _table in tables.scaled]
+            for row in itertools.compress(range(count), map(_LEVELS.__contains__, levels)):
+                answered = sum(1 for cells in scaled_cells if cells[row])
+                if answered >= STRAIGHT_LINE_MIN_ANSWERS:
+                    detail = self._straight_detail(answered, _LEVELS[levels[row]])
+                    by_row[row] = [(ids[row], FlagRule.STRAIGHT_LINED, detail)]
+        first_day, last_day = self.campaign.period_start, self.campaign.period_end
+        for row, day in enumerate(days):
+            if not first_day <= day <= last_day:
+                by_row.setdefault(row, []).append((ids[row], FlagRule.OUTSIDE_PERIOD, day.isoformat()))
+        bodies = map(operator.getitem, bodies, _ALL_BUT_LAST)  # the last comma
+        fields = zip(agencies, ids, _TABS, channels, _TABS, kinds, _OPEN, bodies, _CLOSE, stamps, strict=False)
+        self._count_rows(count)
+        return Block(
+            lines=list(map("".join, fields)), rows=count, flagged=len(by_row),
+            flags=[flag for row in sorted(by_row) for flag in by_row[row]],
+        )  # fmt: skip
+
+    def _batch_times(self, column: tuple | None, count: int) -> tuple[Any, Any] | None:
+        """The submission times of a batch as COPY text and their local days (as _submitted_at gives them), or
+        None if one of them is not a date (checked_rows reports it)."""
+        if column is None:
+            return itertools.repeat(self.now.isoformat(), count), itertools.repeat(timezone.localdate(self.now), count)
+        hours, offsets, in_range = self.hours, self.offsets, _LOCAL_TIME_IN_RANGE.fullmatch
+        if None not in column:  # usually every time is in an hour seen before: look them all up at once
+            seen = list(map(hours.get, map(operator.getitem, column, _HOUR_SLICES)))
+            if None not in seen and all(map(in_range, column)) and min(map(len, column)) > 10:
+                found = list(map(offsets.get, seen))
+                if None not in found:
+                    return list(map(operator.add, column, found)), list(map(operator.itemgetter(0), seen))
+        now = (self.now.isoformat(), timezone.localdate(self.now))
+        stamps, days = [], []
+        for value in column:
+            if value is None or not value.strip():
+                stamp, day = now
+            else:
+                hour = hours.get(value[:13])
+                offset = offsets.get(hour) if hour is not None and in_range(value) else None
+                if offset is not None:
+                    stamp, day = (value if len(value) > 10 else value + "T00:00") + offset, hour[0]
+                elif _parse_time(value, self.local, offsets) is None:
+                    return None
+                else:
+                    _moment, stamp, day = self._submitted_at(0, value)
+            stamps.append(stamp)
+            days.append(day)
+        return stamps, days
+
+    def _count_rows(self, count: int) -> None:
+        """checked_rows' count of rows read and its calls of on_progress, for a batch."""
+        before = self.report.rows
+        self.report.rows += count
+        if self.on_progress is not None:
+            for done in range((before // PROGRESS_EVERY + 1) * PROGRESS_EVERY, self.report.rows + 1, PROGRESS_EVERY):
+                self.on_progress(done)
 
     def _agency(self, number: int, value: Any) -> _Agency | None:
         code = cell_text(value)
@@ -650,9 +876,15 @@ def import_responses(
             stored_before = Response.objects.aggregate(top=Max("id"))["top"] or 0
         try:
             if copy:
-                ResponseCopyWriter(
+                state.lock_participants()
+                writer = ResponseCopyWriter(
                     state, stored_before, chunk_rows=CHUNK_ROWS, client_id_chunk_rows=CLIENT_ID_CHUNK_ROWS
-                ).write(state.checked_rows(records))
+                )
+                if state.has["client_id"] or not isinstance(keys.get("agency_code"), int):
+                    writer.write(state.checked_rows(records))
+                else:  # a CSV file read as lists of cells
+                    writer.write_blocks(state.checked_blocks(records))
+                state.unlock_participants()
             else:
                 _write_orm(state, state.checked_rows(records), stored_before)
         except UnreadableFile as exc:  # e.g. a CSV that stops being UTF-8 half-way through

@@ -6,6 +6,7 @@ made of agree with the ones they replace (hypothesis)."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import io
 import itertools
@@ -100,7 +101,7 @@ def outcome(campaign: Campaign, data: bytes):
 def stored(campaign: Campaign, *, with_client_ids: bool = True) -> tuple[list, list]:
     """Every stored column of the campaign's responses in import order, answers as jsonb's own text (4 and 4.0
     differ there), and their quality flags; the creation times and the ids, which differ, are left out."""
-    columns = ("agency_id, channel, respondent_type, answers::text, submitted_at, duration_seconds, ip_hash, "
+    columns = ("agency_id, channel, respondent_type, answers::jsonb::text, submitted_at, duration_seconds, ip_hash, "
                "device_hash, form_serial, entered_by_id, excluded, decision_rule, decided_by_id, decided_at, "
                "link_id, service_point_id")  # fmt: skip
     if with_client_ids:
@@ -351,7 +352,7 @@ def test_random_files_have_the_same_outcome_on_both_paths(two_campaigns, frozen_
     fast, reference = two_campaigns
     data, client_ids = file
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("CHUNK_ROWS", "CLIENT_ID_CHUNK_ROWS", "ORM_BATCH"):
+        for name in ("CHUNK_ROWS", "CLIENT_ID_CHUNK_ROWS", "ORM_BATCH", "BATCH_ROWS"):
             patch.setattr(imports, name, 3)  # several chunks, as in a large file
         forget(fast, reference)
         taken = assert_same_import(fast, reference, data, with_client_ids=client_ids)
@@ -375,6 +376,46 @@ def csv_files(draw) -> bytes:
         at = draw(st.integers(0, len(data)))
         data = data[:at] + b"\xff" + data[at:]
     return data
+
+
+@pytest.mark.postgres
+def test_clean_batches_are_checked_column_by_column_and_others_row_by_row(two_campaigns, frozen_now, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_ROWS", 4)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
+    taken = []
+    checked_batch = imports._ResponseFile._checked_batch
+    monkeypatch.setattr(
+        imports._ResponseFile,
+        "_checked_batch",
+        lambda self, batch, tables: taken.append(checked_batch(self, batch, tables)) or taken[-1],
+    )
+    rows = varied_rows(40)
+    rows[5]["TC1"] = " 4"  # an unusual spelling: its batch goes row by row
+    rows[16]["PA"] = "2"  # GY2 answered against the skip logic: validate_answers decides
+    rows[30]["YK"] = "x" * (imports.TEXT_MAX + 1)
+    fast, reference = two_campaigns
+    outcome_taken = assert_same_import(fast, reference, csv_bytes(rows), with_client_ids=False)
+    assert outcome_taken[0] == "rejected"
+    by_column = [block for block in taken if block is not None]
+    assert len(taken) == 10 and len(by_column) == 7  # the batches of rows 5, 16 and 30 went row by row
+    forget(fast, reference)
+    del rows[30]
+    rows[16].update(GY2="", HL_GY="")
+    assert assert_same_import(fast, reference, csv_bytes(rows), with_client_ids=False)[:3] == ("imported", 39, 39)
+
+
+def test_batch_tables_are_none_when_a_condition_reads_a_multiple_choice_or_a_text():
+    """A condition compares the clean value's text with the values that show a question: for a scale or a choice
+    that is the cell itself, but not for a multiple choice (a list) or a trimmed text, so those go row by row."""
+    by_code = {q.code: q for q in QUESTIONS}
+    columns = {i: q.code for i, q in enumerate(QUESTIONS)}
+    plain = QuestionSet.for_agency(QUESTIONS, "commune")
+    assert AnswerChecker(plain, columns).batch_tables() is not None
+    for source in ("NC", "YK"):
+        follow_up = copy.copy(by_code["GY2"])
+        follow_up.shown_if = {"question": source, "values": ["NC1"]}
+        questions = QuestionSet(tuple(follow_up if q.code == "GY2" else q for q in plain.questions))
+        assert AnswerChecker(questions, columns).batch_tables() is None
 
 
 @settings(max_examples=300, deadline=None)

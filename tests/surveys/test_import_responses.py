@@ -582,7 +582,7 @@ def test_a_usual_row_is_checked_without_calling_validate_answers(monkeypatch):
     assert errors == {} and answers["NC"] == ["NC3", "NC5"] and answers["TC1"] == 4
 
 
-def test_answers_are_written_in_jsonb_key_order_so_postgresql_need_not_sort_them():
+def test_answers_are_written_in_jsonb_key_order_as_answers_written_through_django_are_stored():
     checker = AnswerChecker(QuestionSet.for_agency(QUESTIONS, "commune"), COLUMNS)
     record = dict.fromkeys(COLUMNS, "")
     record.update({code.lower(): value for code, value in ANSWERS.items()})

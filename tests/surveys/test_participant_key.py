@@ -1,5 +1,6 @@
 """A response belongs to an agency surveyed in its campaign: one composite key, (campaign, agency) →
-surveys_campaignagency (surveys migration 0007), in place of six single-column keys.
+surveys_campaignagency (surveys migration 0007), in place of six single-column keys, kept by two constraint
+triggers (0009) so that an import can check its own rows at once.
 
 The database refuses a response of an agency that its campaign does not survey (PostgreSQL); Django's
 collector applies the on_delete of every key, with or without a database constraint behind it."""
@@ -53,20 +54,71 @@ def test_the_database_refuses_a_response_of_an_agency_not_surveyed_in_its_campai
 
 
 @pytest.mark.postgres
-def test_the_database_holds_one_foreign_key_on_responses(on_postgresql, db):
+def test_responses_have_no_declared_foreign_key_but_the_participant_key_triggers(on_postgresql, db):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'surveys_response'::regclass AND contype = 'f'"
+            "SELECT conrelid::regclass::text, conname, contype, condeferrable, condeferred FROM pg_constraint "
+            "WHERE conrelid IN ('surveys_response'::regclass, 'surveys_campaignagency'::regclass) "
+            "AND (contype = 't' OR contype = 'f' AND conrelid = 'surveys_response'::regclass) ORDER BY 1, 2"
         )
-        keys = cursor.fetchall()
-    assert keys == [
-        (
-            "response_participant_fk",
-            "FOREIGN KEY (campaign_id, agency_id) REFERENCES surveys_campaignagency(campaign_id, agency_id) "
-            "DEFERRABLE INITIALLY DEFERRED",
-        )
+        constraints = cursor.fetchall()
+    assert constraints == [
+        ("surveys_campaignagency", "response_participant_fk_referenced", "t", True, True),
+        ("surveys_response", "response_participant_fk", "t", True, True),
     ]
+
+
+@pytest.mark.postgres
+def test_the_key_is_checked_at_the_commit_and_a_response_deleted_before_it_is_not(on_postgresql, open_campaign, tree):
+    with transaction.atomic():
+        response = make_response(open_campaign, tree["07000"])
+        response.delete()  # gone before the deferred check: nothing to refuse, as with a foreign key
+        make_response(open_campaign, tree["06001"])
+    with pytest.raises(IntegrityError, match="response_participant_fk"), transaction.atomic():
+        response = make_response(open_campaign, tree["06001"])
+        Response.objects.filter(pk=response.pk).update(agency=tree["07000"])  # a change is checked too
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_remove_a_surveyed_agency_that_has_responses(on_postgresql, open_campaign, tree):
+    make_response(open_campaign, tree["06001"])
+    participant = CampaignAgency.objects.get(campaign=open_campaign, agency=tree["06001"])
+    refused = pytest.raises(IntegrityError, match="response_participant_fk")
+    with refused, transaction.atomic(), connection.cursor() as cursor:  # past Django's PROTECT, to the database
+        cursor.execute("DELETE FROM surveys_campaignagency WHERE id = %s", [participant.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with transaction.atomic():  # removed and surveyed again before the commit: nothing to refuse
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM surveys_campaignagency WHERE id = %s", [participant.pk])
+        CampaignAgency.objects.create(campaign=open_campaign, agency=tree["06001"], min_sample=participant.min_sample)
+    assert CampaignAgency.objects.filter(campaign=open_campaign, agency=tree["06001"]).exists()
+
+
+@pytest.mark.postgres
+def test_only_the_locked_campaigns_rows_skip_the_check(on_postgresql, open_campaign, tree):
+    """An import locks its campaign's surveyed agencies and checks its rows itself (imports.lock_participants);
+    the trigger then skips that campaign's rows, and only those, and only in that transaction."""
+    with pytest.raises(IntegrityError, match="response_participant_fk"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('sipas.participants_locked', %s, true)", [str(open_campaign.pk + 1)])
+        make_response(open_campaign, tree["07000"])  # another campaign is named: checked
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('sipas.participants_locked', %s, true)", [str(open_campaign.pk)])
+        make_response(open_campaign, tree["07000"])  # not checked: the import checks its rows itself
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SELECT set_config('sipas.participants_locked', '', true)")  # as unlock_participants
+        with pytest.raises(IntegrityError, match="response_participant_fk"), transaction.atomic():
+            make_response(open_campaign, tree["07000"])  # once the import is done: checked again
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        transaction.set_rollback(True)
+    assert not Response.objects.filter(agency=tree["07000"]).exists()
 
 
 def test_a_surveyed_agency_with_responses_cannot_be_removed_from_its_campaign(open_campaign, tree):
