@@ -12,7 +12,6 @@ its own. Memory holds at most `capacity` blocks of text, not the file.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import queue
 import threading
@@ -227,10 +226,8 @@ def format_rows(rows: Iterable[_Row]) -> Block:
 
 class ResponseCopyWriter:
     """COPY checked rows into the responses table, a chunk per statement, inside the import's transaction;
-    the quality flags of each chunk follow it. The foreign keys of responses are checked at the end of each
-    COPY rather than at commit, so the server does not queue a check per row for the whole file and checks
-    one chunk while the next is read. With a client_id column, a chunk's ids are looked up (state.new_rows)
-    once the chunks before it are stored, so an id used again in the file is found."""
+    the quality flags of each chunk follow it. With a client_id column, a chunk's ids are looked up
+    (state.new_rows) once the chunks before it are stored, so an id used again in the file is found."""
 
     COLUMNS = ("campaign", "agency", "client_id", "channel", "respondent_type", "answers", "submitted_at",
                "ip_hash", "device_hash", "entered_by", "excluded", "decision_rule")  # fmt: skip
@@ -256,14 +253,22 @@ class ResponseCopyWriter:
 
     def write(self, rows: Iterator[_Row]) -> None:
         """COPY the checked rows (imports._ResponseFile.checked_rows)."""
-        with self._immediate_keys(), CopyFeeder(connection, self.copy_sql) as feeder:
-            while self._chunk(feeder, rows):
-                pass
+        if not self.state.has["client_id"]:  # a few rows at a time, so the feeder starts as soon as it can
+            size = min(LINES_PER_WRITE, self.size)
+            self.write_blocks(iter(lambda: format_rows(itertools.islice(rows, size)), Block([], 0, [], 0)))
+            return
+        with CopyFeeder(connection, self.copy_sql) as feeder:
+            while True:
+                pulled = list(itertools.islice(rows, self.size))  # checked while the feeder stores the chunk before
+                feeder.wait()  # the chunks before are stored, so a client_id they used is found
+                self._send(feeder, self.state.new_rows(pulled, self.stored_before))
+                if len(pulled) < self.size:
+                    return
 
     def write_blocks(self, blocks: Iterable[Block]) -> None:
         """COPY blocks of checked rows (imports._ResponseFile.checked_blocks), about `chunk_rows` rows per
         statement."""
-        with self._immediate_keys(), CopyFeeder(connection, self.copy_sql) as feeder:
+        with CopyFeeder(connection, self.copy_sql) as feeder:
             pending: list[Block] = []
             size = 0
             for block in blocks:
@@ -278,44 +283,6 @@ class ResponseCopyWriter:
                     pending, size = [], 0
             if pending:
                 self._end(feeder, pending)
-
-    @contextlib.contextmanager
-    def _immediate_keys(self):
-        """The deferred foreign keys of responses checked at the end of each COPY, for the time of the import."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' AND condeferred",
-                [self.table],
-            )
-            deferred = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
-            if deferred:
-                cursor.execute(f"SET CONSTRAINTS {deferred} IMMEDIATE")
-        yield
-        if deferred:  # back to how they were declared, for the rest of the caller's transaction
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET CONSTRAINTS {deferred} DEFERRED")
-
-    def _chunk(self, feeder: CopyFeeder, rows: Iterator[_Row]) -> bool:
-        """Hand the next chunk of checked rows of the file to the feeder; False once the file is exhausted."""
-        if not self.state.has["client_id"]:
-            blocks: list[Block] = []
-            sent = 0
-            while sent < self.size:  # a few rows at a time, so the feeder starts on a chunk as soon as it can
-                block = format_rows(itertools.islice(rows, min(LINES_PER_WRITE, self.size - sent)))
-                if not block.rows:
-                    break
-                if not blocks:
-                    feeder.begin()
-                self._write_block(feeder, block)
-                blocks.append(block)
-                sent += block.rows
-            if blocks:
-                self._end(feeder, blocks)
-            return sent == self.size
-        pulled = list(itertools.islice(rows, self.size))  # checked while the feeder stores the chunk before
-        feeder.wait()  # the chunks before are stored, so a client_id they used is found
-        self._send(feeder, self.state.new_rows(pulled, self.stored_before))
-        return len(pulled) == self.size
 
     def _send(self, feeder: CopyFeeder, chunk: list[_Row]) -> None:
         """One COPY statement for the rows of `chunk`, then their flags."""

@@ -292,10 +292,8 @@ class _BatchTables:
     scaled: list[tuple[int, dict[Any, int]]]
     conditions: list[tuple[int, int | None, dict[Any, bool] | None]]
 
-    def signature(self) -> tuple:
-        return (self.keys, self.members, self.text_at, self.scaled, self.conditions)
 
-
+_RESPONDENT_TYPES = frozenset(RespondentType.values)
 _LEVELS = {1 << level: level for level in range(1, 6)}  # a row whose scaled answers are all one level
 _TABS, _OPEN, _CLOSE = itertools.repeat("\t"), itertools.repeat("\t{"), itertools.repeat("}\t")
 _ALL_BUT_LAST = itertools.repeat(slice(0, -1))
@@ -359,10 +357,6 @@ class _ResponseFile:
         # For a row whose agency is wrong, so that its answers are still checked and reported.
         self.any_checker = AnswerChecker(QuestionSet(tuple(questions)), columns, **options)
         self.fresh_ids = _fresh_client_ids()
-        # For checked_blocks: each agency's id as COPY text, the respondent types and the usual channel spellings.
-        self.agency_fields = {code: f"{agency.pk}\t" for code, agency in self.agencies.items()}
-        self.respondent_types = set(RespondentType.values)
-        self.usual_channels = self._channels()
 
     def error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
@@ -410,7 +404,6 @@ class _ResponseFile:
         agencies, checkers, any_checker, has, key = self.agencies, self.checkers, self.any_checker, self.has, self.keys
         report, on_progress, error = self.report, self.on_progress, self.error
         first_day, last_day = self.campaign.period_start, self.campaign.period_end
-        types = set(RespondentType.values)
         fresh_ids = self.fresh_ids
         channels = self._channels()  # the usual spellings, looked up at once
         now = (self.now, self.now.isoformat(), timezone.localdate(self.now))
@@ -425,7 +418,7 @@ class _ResponseFile:
             bad = self.error_count
             agency = agencies.get(record[agency_key]) or self._agency(number, record[agency_key])
             respondent_type = record[type_key]
-            if respondent_type not in types:
+            if respondent_type not in _RESPONDENT_TYPES:
                 respondent_type = self._respondent_type(number, respondent_type)
             channel = DEFAULT_CHANNEL
             if channel_key is not None:
@@ -468,7 +461,6 @@ class _ResponseFile:
             cursor.execute("SELECT set_config('sipas.participants_locked', %s, true)", [str(self.campaign.pk)])
         for code in [code for code, agency in self.agencies.items() if agency.pk not in locked]:
             del self.agencies[code]
-            del self.agency_fields[code]
 
     def unlock_participants(self) -> None:
         with connection.cursor() as cursor:
@@ -492,33 +484,38 @@ class _ResponseFile:
         tables = None
         if not self.has["client_id"] and not self.any_checker.typed:
             kinds = [checker.batch_tables() for checker in self.checkers.values()]
-            if kinds and None not in kinds and len({tables.signature().__repr__() for tables in kinds}) == 1:
-                tables = kinds[0]
+            if kinds and None not in kinds and all(other == kinds[0] for other in kinds[1:]):
+                tables = kinds[0]  # the same for every kind of agency surveyed
+        agencies = {code: f"{agency.pk}\t" for code, agency in self.agencies.items()}  # as COPY text
+        channels = self._channels()
         while True:
             batch = list(itertools.islice(records, BATCH_ROWS))
             if not batch:
                 return
-            block = self._checked_batch(batch, tables) if tables is not None else None
+            block = self._checked_batch(batch, tables, agencies, channels) if tables is not None else None
             if block is None:
                 block = format_rows(self.checked_rows(iter(batch)))
             yield block
             if len(batch) < BATCH_ROWS:
                 return
 
-    def _checked_batch(self, batch: list[tuple[int, list]], tables: _BatchTables) -> Block | None:
-        """One batch checked column by column (checked_blocks), or None if any of its rows needs checked_rows."""
+    def _checked_batch(
+        self, batch: list[tuple[int, list]], tables: _BatchTables, agency_fields: dict, usual_channels: dict
+    ) -> Block | None:
+        """One batch checked column by column (checked_blocks), or None if any of its rows needs checked_rows.
+        `agency_fields`: each surveyed agency's code → its id as COPY text; `usual_channels`: _channels()."""
         count = len(batch)
         columns = list(zip(*map(operator.itemgetter(1), batch), strict=False))  # rows are padded to the header
         key = self.keys
-        agencies = list(map(self.agency_fields.get, columns[key["agency_code"]]))
+        agencies = list(map(agency_fields.get, columns[key["agency_code"]]))
         if None in agencies:
             return None
         kinds = columns[key["respondent_type"]]
-        if not self.respondent_types.issuperset(kinds):
+        if not _RESPONDENT_TYPES.issuperset(kinds):
             return None
         channels: Any = itertools.repeat(DEFAULT_CHANNEL, count)
         if self.has["channel"]:
-            channels = list(map(self.usual_channels.get, columns[key["channel"]]))
+            channels = list(map(usual_channels.get, columns[key["channel"]]))
             if None in channels:
                 return None
         times = self._batch_times(columns[key["submitted_at"]] if self.has["submitted_at"] else None, count)

@@ -387,7 +387,7 @@ def test_clean_batches_are_checked_column_by_column_and_others_row_by_row(two_ca
     monkeypatch.setattr(
         imports._ResponseFile,
         "_checked_batch",
-        lambda self, batch, tables: taken.append(checked_batch(self, batch, tables)) or taken[-1],
+        lambda self, *args: taken.append(checked_batch(self, *args)) or taken[-1],
     )
     rows = varied_rows(40)
     rows[5]["TC1"] = " 4"  # an unusual spelling: its batch goes row by row
