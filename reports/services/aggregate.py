@@ -206,12 +206,18 @@ def plan_key(plan: Plan) -> str:
 
 
 def aggregate_counts(campaign: Campaign, plan: Plan) -> dict[int, dict[str, int]]:
-    """Counts per agency id over the campaign's responses that are not excluded. One query."""
+    """Counts per agency id over the campaign's responses that are not excluded, by name. One query."""
+    names, rows = aggregate_rows(campaign, plan)
+    return {agency_id: dict(zip(names, values, strict=True)) for agency_id, values in rows.items()}
+
+
+def aggregate_rows(campaign: Campaign, plan: Plan) -> tuple[list[str], dict[int, list[int]]]:
+    """The same counts as the names of the counts and, per agency id, the list of their values. One query."""
     sql, names = _sql(plan, connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign.pk])
         rows = cursor.fetchall()
-    return {row[0]: {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)} for row in rows}
+    return names, {row[0]: [int(value or 0) for value in row[1:]] for row in rows}
 
 
 def every_id(campaign: Campaign) -> list[int]:

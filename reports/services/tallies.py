@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from reports.models import CountTally
 from reports.services.aggregate import (
     Plan,
-    aggregate_counts,
+    aggregate_rows,
     every_id,
     excluded_groups,
     fingerprint,
@@ -33,7 +33,8 @@ RESPONSE_WRITE_LOCK = 5_119_200_017
 
 @dataclass
 class Inputs:
-    counts: dict[int, dict[str, int]]  # per agency, over the responses not excluded
+    names: list[str]  # the names of the counts, in the order of each agency's list in `counts`
+    counts: dict[int, list[int]]  # per agency with any, over the responses not excluded
     fingerprint: dict[str, object]
     excluded: dict[int, int]  # excluded responses per agency
     tally: CountTally | None = None  # a longer tally to store with the run, if one was closed
@@ -82,7 +83,8 @@ def read_inputs(campaign: Campaign, plan: Plan, *, close_upto: int | None = None
         per_agency[agency_id] += n
     if not uses_tallies():
         every = every_id(campaign)
-        return Inputs(aggregate_counts(campaign, plan), fingerprint(every, excluded), dict(per_agency))
+        names, counts = aggregate_rows(campaign, plan)
+        return Inputs(names, counts, fingerprint(every, excluded), dict(per_agency))
     key = plan_key(plan)
     epoch = Campaign.objects.filter(pk=campaign.pk).values_list("tally_epoch", flat=True).first() or 0
     tally = CountTally.objects.filter(campaign=campaign, plan_key=key).first()
@@ -93,9 +95,10 @@ def read_inputs(campaign: Campaign, plan: Plan, *, close_upto: int | None = None
         cursor.execute(sql, [upto, close, campaign.pk, upto])
         groups = cursor.fetchall()
     width = len(names)
-    base = {int(a): values for a, values in tally.agencies.items()} if tally else {}
-    counts: dict[int, list[int]] = {a: list(values) for a, values in base.items()}
-    closed: dict[int, list[int]] = {a: list(values) for a, values in base.items()}
+    # The lists read from the tally are this call's own: counts adds to them in place. Only when a longer
+    # tally is being closed does it need copies of its own.
+    counts: dict[int, list[int]] = {int(a): values for a, values in tally.agencies.items()} if tally else {}
+    closed: dict[int, list[int]] = {a: list(values) for a, values in counts.items()} if close > upto else {}
     every = [tally.rows, tally.id_sum, tally.id_max] if tally else [0, 0, 0]
     kept = [tally.rows, tally.id_sum, tally.id_max] if tally else [0, 0, 0]
     zero = [0] * width
@@ -112,14 +115,16 @@ def read_inputs(campaign: Campaign, plan: Plan, *, close_upto: int | None = None
         if is_closed:
             _add(closed, agency_id, row, 1, zero)
             kept = [kept[0] + n, kept[1] + id_sum, max(kept[2], id_max)]
-    result = {a: dict(zip(names, values, strict=True)) for a, values in counts.items() if any(values)}
+    result = {a: values for a, values in counts.items() if any(values)}
     new_tally = None
     if close > upto:
         new_tally = CountTally(
             campaign=campaign, plan_key=key, upto=close, rows=kept[0], id_sum=kept[1], id_max=kept[2],
             names=names, agencies={str(a): values for a, values in closed.items()},
         )  # fmt: skip
-    return Inputs(result, fingerprint(every, excluded), dict(per_agency), new_tally, upto if tally else None, epoch)
+    return Inputs(
+        names, result, fingerprint(every, excluded), dict(per_agency), new_tally, upto if tally else None, epoch
+    )
 
 
 def store_tally(inputs: Inputs, locked: Campaign) -> None:

@@ -39,10 +39,22 @@ def test_stored_figures_are_the_computed_ones_to_the_last_bit_and_in_order(run, 
 def test_results_read_through_values_are_decoded_too(run, tree):
     stored = run.agency_results.get(agency=tree["06001"])
 
-    values = AgencyResult.objects.filter(pk=stored.pk).values("figures", "counts").get()
+    values = AgencyResult.objects.filter(pk=stored.pk).values("figures", "count_values").get()
 
-    assert values == {"figures": stored.figures, "counts": stored.counts}
-    assert isinstance(values["counts"], dict)
+    assert values == {"figures": stored.figures, "count_values": stored.count_values}
+    assert isinstance(values["count_values"], list)
+    assert dict(zip(run.count_names, values["count_values"], strict=True)) == stored.counts
+
+
+def test_counts_are_stored_once_by_name_per_run_and_as_numbers_per_agency(run, tree):
+    stored = {result.agency_id: result for result in run.agency_results.all()}
+    with_responses = stored[tree["06001"].pk]
+    without = [result for agency_id, result in stored.items() if agency_id != tree["06001"].pk]
+
+    assert run.count_names[0] == "n" and len(run.count_names) == len(set(run.count_names))
+    assert len(with_responses.count_values) == len(run.count_names)
+    assert with_responses.counts["n"] == len(ANSWERS) and with_responses.counts["a:TC3"] == 1
+    assert without and all(result.count_values == [] and result.counts == {"n": 0} for result in without)
 
 
 def test_integer_decoder_reads_what_json_reads():
@@ -65,14 +77,14 @@ def test_postgres_keeps_results_and_tallies_as_json_compressed_by_lz4(db):
         cursor.execute(
             "SELECT attrelid::regclass::text, attname, format_type(atttypid, atttypmod), attcompression "
             "FROM pg_attribute WHERE (attrelid, attname) IN (('reports_agencyresult'::regclass, 'figures'), "
-            "('reports_agencyresult'::regclass, 'counts'), ('reports_counttally'::regclass, 'agencies')) "
+            "('reports_agencyresult'::regclass, 'count_values'), ('reports_counttally'::regclass, 'agencies')) "
             "ORDER BY 1, 2"
         )
         columns = cursor.fetchall()
 
     compression = "l" if lz4 else ""
     assert columns == [
-        ("reports_agencyresult", "counts", "json", compression),
+        ("reports_agencyresult", "count_values", "json", compression),
         ("reports_agencyresult", "figures", "json", compression),
         ("reports_counttally", "agencies", "json", compression),
     ]

@@ -29,8 +29,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         finally:
             gc.enable()
-        total = run.group_results.get(key="campaign").figures
-        ranked = run.agency_results.filter(rank__isnull=False).count()
+        summary = run.summary  # what the computation just stored, so printing it needs no query
         self.stdout.write(f"run {run.pk}")
         self.stdout.write(
             _(
@@ -42,10 +41,10 @@ class Command(BaseCommand):
                 "number": run.number,
                 "counted": run.responses_counted,
                 "excluded": run.responses_excluded,
-                "agencies": run.agency_results.count(),
-                "ranked": ranked,
-                "sipas": _fmt(total["sipas"]),
-                "hl": _fmt(total["hl"]),
+                "agencies": summary["agencies"],
+                "ranked": summary["ranked"],
+                "sipas": _fmt(summary["sipas"]),
+                "hl": _fmt(summary["hl"]),
             }
         )
 
