@@ -3,13 +3,14 @@ text as written, and read back whole to the same values, floats to their last bi
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 
 import pytest
 from django.db import connection
 
-from reports.models import AgencyResult
+from reports.models import AgencyResult, IndexRun
 from reports.models.fields import IntegerJSONDecoder
 from reports.services.aggregate import plan_for
 from reports.services.compute import compute_campaign_index
@@ -88,3 +89,26 @@ def test_postgres_keeps_results_and_tallies_as_json_compressed_by_lz4(db):
         ("reports_agencyresult", "figures", "json", compression),
         ("reports_counttally", "agencies", "json", compression),
     ]
+
+
+def test_the_migration_turns_counts_by_name_into_lists_and_back(run, tree):
+    from django.apps import apps
+
+    migration = importlib.import_module("reports.migrations.0007_result_counts_as_lists")
+    by_name = {result.agency_id: result.counts for result in run.agency_results.all()}
+    for result in run.agency_results.all():  # as a run computed before the migration stored them
+        AgencyResult.objects.filter(pk=result.pk).update(count_values=by_name[result.agency_id])
+    IndexRun.objects.filter(pk=run.pk).update(count_names=[])
+
+    migration.to_lists(apps, None)
+
+    run.refresh_from_db()
+    # the names in the order the stored objects gave them (PostgreSQL kept jsonb's order for what Django wrote)
+    assert sorted(run.count_names) == sorted(by_name[tree["06001"].pk])
+    assert {result.agency_id: result.counts for result in run.agency_results.all()} == by_name
+    without = [r.count_values for r in run.agency_results.exclude(agency=tree["06001"])]
+    assert without == [[]] * (len(by_name) - 1)  # {"n": 0}, an agency without responses, became []
+
+    migration.to_objects(apps, None)
+
+    assert {r.agency_id: r.count_values for r in AgencyResult.objects.filter(run=run)} == by_name
