@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reports.services.compute import ComputeError, compute_campaign_index
-from sipas.jobs import JobFailed, enqueue_job, job_handler
+from sipas.jobs import JobFailed, abandon_if_lost, enqueue_job, is_lost, job_handler
 from sipas.models import Job
 from surveys.models import Campaign
 
@@ -22,14 +22,25 @@ def run_compute(job: Job) -> dict:
     return {"run_id": run.pk, "run_number": run.number, "responses_counted": run.responses_counted}
 
 
-def enqueue_compute(*, campaign: Campaign, acting_user=None) -> Job:
-    """Queue a computation of the campaign, unless one is already queued or running: that one is returned,
-    so a double click computes once."""
+def pending_computations(campaign: Campaign) -> list[Job]:
+    """The campaign's computations that are queued or running, but for a running one whose worker died (no
+    sign of life, sipas.jobs): nobody need wait for that one."""
     pending = Job.objects.filter(
         kind=COMPUTE, params__campaign_id=campaign.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
-    ).first()
-    if pending is not None:
-        return pending
+    )
+    return [job for job in pending if not is_lost(job)]
+
+
+def enqueue_compute(*, campaign: Campaign, acting_user=None) -> Job:
+    """Queue a computation of the campaign, unless one is already queued or running: that one is returned,
+    so a double click computes once. A running one whose worker died is recorded as failed, and a new one
+    queued."""
+    for job in Job.objects.filter(kind=COMPUTE, params__campaign_id=campaign.pk, state=Job.State.RUNNING):
+        if is_lost(job):
+            abandon_if_lost(job)
+    pending = pending_computations(campaign)
+    if pending:
+        return pending[0]
     return enqueue_job(kind=COMPUTE, acting_user=acting_user, params={"campaign_id": campaign.pk})
 
 

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.models import Agency, Membership, Role
 from agencies.scope import get_agency_in_scope
 from reports import charts
-from reports.jobs import COMPUTE, enqueue_compute
+from reports.jobs import enqueue_compute, pending_computations
 from reports.models import ActionPlan, AgencyResult, IndexRun
 from reports.officer_forms import ActionPlanForm, ActionPlanUpdateForm, AppraisalForm, RunForm
 from reports.rendering.report import interval, number, signed
@@ -42,7 +42,6 @@ from reports.services.publication import (
     record_action_plan,
     update_action_plan,
 )
-from sipas.models import Job
 from surveys.models import Campaign, CampaignState, Question, QuestionRole, Response
 from surveys.models.methodology import pick_language
 from surveys.selectors import get_managed_campaign, managed_campaigns, progress_rows
@@ -147,11 +146,7 @@ def _dashboard_context(request, campaign: Campaign, appraisal_form: AppraisalFor
     rows = progress_rows(campaign, campaign.participants.all())
     runs = list(campaign.runs.select_related("computed_by").order_by("-number"))
     latest = runs[0] if runs else None
-    pending = list(
-        Job.objects.filter(
-            kind=COMPUTE, params__campaign_id=campaign.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
-        )
-    )
+    pending = pending_computations(campaign)
     context = {
         "campaign": campaign,
         "progress": _progress_totals(rows),

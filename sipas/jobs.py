@@ -5,19 +5,31 @@ job is first queued or run); `enqueue_job` creates the row and queues the Celery
 commits; `run_job` (what the task calls) claims the row, runs the handler and records the outcome. A handler
 does its writes in its own transaction, so a worker killed mid-run leaves nothing half-written and the
 redelivered task simply runs it again.
+
+While a handler runs, a thread of its process writes the job's `heartbeat_at` every JOB_HEARTBEAT_SECONDS. A
+worker killed outright (the machine lost, SIGKILL) stops writing it, while the broker keeps the task from
+other workers until its visibility timeout (an hour by default): a running job silent for three beats is
+taken as lost (`abandon_if_lost`), so that whoever waits for it (a new computation of the same campaign) need
+not wait that hour. The task, when the broker gives it out again, finds the job failed and leaves it alone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
 
 from sipas.models import Job
 
@@ -81,15 +93,17 @@ def report_progress(job: Job, *, done: int, total: int | None = None) -> None:
 
 def run_job(job_id: int) -> Job | None:
     """Run a queued (or interrupted) job once. A finished job, or an unknown id, is left alone."""
+    now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, state__in=[Job.State.QUEUED, Job.State.RUNNING]).update(
-        state=Job.State.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+        state=Job.State.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return Job.objects.filter(pk=job_id).first()
     job = Job.objects.get(pk=job_id)
     handler = _handlers()[job.kind]
     try:
-        result = handler(job)
+        with _heartbeat(job_id):
+            result = handler(job)
     except JobFailed as failure:
         _finish(job, Job.State.FAILED, result=failure.result, errors=failure.errors)
     except Exception as exc:  # an unexpected fault: record it for the officer, then let Celery log it
@@ -106,3 +120,57 @@ def _finish(job: Job, state: str, *, result: dict | None = None, errors: list | 
     Job.objects.filter(pk=job.pk).update(
         state=state, result=result or {}, errors=errors or [], finished_at=timezone.now()
     )
+
+
+@contextmanager
+def _heartbeat(job_id: int) -> Iterator[None]:
+    """Write the job's sign of life every JOB_HEARTBEAT_SECONDS from a thread of this process (with its own
+    database connection) while the body runs. A handler that finishes within one beat, as most do, never
+    writes one: the claim wrote the first."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(heartbeat_at=timezone.now())
+                except DatabaseError:  # e.g. SQLite busy with the handler's write: the next beat tries again
+                    logger.warning("job %s: could not write its sign of life", job_id, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only (they are per thread)
+
+    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def lost_before() -> datetime:
+    """A running job whose last sign of life is older than this has lost its process."""
+    return timezone.now() - timedelta(seconds=3 * settings.JOB_HEARTBEAT_SECONDS)
+
+
+def is_lost(job: Job) -> bool:
+    """Whether a running job has lost its process (see abandon_if_lost). For a job claimed before jobs wrote a
+    sign of life, its start stands for the last one."""
+    last = job.heartbeat_at or job.started_at or job.created_at
+    return job.state == Job.State.RUNNING and last < lost_before()
+
+
+def abandon_if_lost(job: Job) -> bool:
+    """Record a running job whose process gave no sign of life for three beats as failed (its worker died
+    with it unfinished). Returns whether it did; a job that came back to life meanwhile is left running."""
+    message = _("The worker running this job stopped before it finished (no sign of life for %(seconds)s s).")
+    last = Coalesce("heartbeat_at", "started_at", "created_at")
+    silent = Job.objects.alias(last=last).filter(pk=job.pk, state=Job.State.RUNNING, last__lt=lost_before())
+    abandoned = silent.update(
+        state=Job.State.FAILED,
+        errors=[{"message": message % {"seconds": 3 * settings.JOB_HEARTBEAT_SECONDS}}],
+        finished_at=timezone.now(),
+    )
+    if abandoned:
+        logger.warning("job %s abandoned: no sign of life from its worker", job.pk)
+    return bool(abandoned)

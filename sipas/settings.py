@@ -130,6 +130,9 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How long a task taken by a worker that died stays invisible before another worker gets it again.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# A running job's process writes a sign of life this often (sipas.jobs); one silent for three times as long is
+# taken as lost with its worker, so a new computation of the same campaign no longer waits for it.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
 # Fault-injection for tests only: seconds the index computation waits inside its transaction, after writing
 # part of a run, so a test can kill the worker there and show that nothing half-written remains.
 COMPUTE_FAULT_PAUSE_SECONDS = env_int("COMPUTE_FAULT_PAUSE_SECONDS", 0)

@@ -3,14 +3,16 @@ through a real Celery worker (marked `worker`)."""
 
 from __future__ import annotations
 
+import datetime
 import time
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from agencies.jobs import IMPORT_FILE
 from agencies.models import Agency
-from sipas.jobs import JobFailed, enqueue_job, job_handler, report_progress, run_job
+from sipas.jobs import JobFailed, abandon_if_lost, enqueue_job, is_lost, job_handler, report_progress, run_job
 from sipas.models import Job
 from sipas.tasks import run_job_task
 
@@ -31,6 +33,12 @@ def _reject_input(job: Job) -> dict:
 @job_handler("tests.crash")
 def _crash(job: Job) -> dict:
     raise RuntimeError("disk full")
+
+
+@job_handler("tests.slow")
+def _slow(job: Job) -> dict:
+    time.sleep(float(job.params["seconds"]))
+    return {"slept": job.params["seconds"]}
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +98,52 @@ def test_a_job_interrupted_while_running_is_run_again(db):
 
     assert finished.state == Job.State.DONE
     assert finished.attempts == 2
+
+
+def test_a_job_writes_a_sign_of_life_when_claimed_and_while_it_runs(transactional_db, settings):
+    # transactional_db: the beats come from a thread with its own connection, which must see the job row
+    settings.JOB_HEARTBEAT_SECONDS = 0.2
+    job = queued("tests.slow", params={"seconds": 1.0})
+    started = timezone.now()
+
+    finished = run_job(job.pk)
+
+    assert finished.state == Job.State.DONE
+    assert finished.heartbeat_at - finished.started_at >= datetime.timedelta(seconds=0.5)  # beats, not the claim
+    assert finished.started_at >= started
+
+
+def test_a_running_job_silent_for_three_beats_is_lost_and_recorded_as_failed(db, settings):
+    settings.JOB_HEARTBEAT_SECONDS = 30
+    now = timezone.now()
+    alive = queued("tests.count_calls", state=Job.State.RUNNING, heartbeat_at=now - datetime.timedelta(seconds=80))
+    silent = queued("tests.count_calls", state=Job.State.RUNNING, heartbeat_at=now - datetime.timedelta(seconds=100))
+    before_heartbeats = queued("tests.count_calls", state=Job.State.RUNNING)  # claimed before jobs wrote one:
+    Job.objects.filter(pk=before_heartbeats.pk).update(started_at=now - datetime.timedelta(minutes=5))  # its start
+    before_heartbeats.refresh_from_db()
+    waiting = queued("tests.count_calls", created_at=now - datetime.timedelta(days=1))  # queued: never "lost"
+
+    assert [is_lost(job) for job in (alive, silent, before_heartbeats, waiting)] == [False, True, True, False]
+    assert [abandon_if_lost(job) for job in (alive, silent, before_heartbeats, waiting)] == [False, True, True, False]
+
+    silent.refresh_from_db()
+    assert (silent.state, silent.finished_at is not None) == (Job.State.FAILED, True)
+    assert silent.errors[0]["message"].endswith("(không có tín hiệu hoạt động trong 90 giây).")  # Vietnamese first
+    assert run_job(silent.pk).state == Job.State.FAILED  # the broker's redelivery leaves it alone
+    assert CALLS == []
+
+
+def test_a_lost_job_that_wrote_a_sign_of_life_since_is_left_running(db, settings):
+    settings.JOB_HEARTBEAT_SECONDS = 30
+    job = queued(
+        "tests.count_calls", state=Job.State.RUNNING, heartbeat_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert is_lost(job)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())  # its worker was only slow
+
+    assert abandon_if_lost(job) is False
+    job.refresh_from_db()
+    assert job.state == Job.State.RUNNING
 
 
 def test_run_job_with_an_unknown_id_returns_none(db):

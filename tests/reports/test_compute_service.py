@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind
 from agencies.rows import AgencyRow
 from agencies.services import sync_agencies
-from reports.jobs import COMPUTE, enqueue_compute
+from reports.jobs import COMPUTE, enqueue_compute, pending_computations
 from reports.models import AgencyResult, GroupResult, IndexRun
 from reports.services.compute import ComputeError, compute_campaign_index
 from sipas.jobs import run_job
@@ -426,6 +427,48 @@ def test_enqueueing_a_computation_twice_while_it_is_pending_queues_it_once(
 
     assert second.pk == first.pk
     assert (Job.objects.count(), len(callbacks)) == (1, 1)
+
+
+def test_a_computation_whose_worker_died_does_not_hold_the_campaign(
+    tree, make_index_campaign, add_index_responses, django_capture_on_commit_callbacks, settings
+):
+    # The worker was killed outright mid-run: its job stays "running" and the broker keeps the task for an
+    # hour (visibility timeout). Silent for three heartbeats, the job is taken as lost.
+    settings.JOB_HEARTBEAT_SECONDS = 30
+    campaign = make_index_campaign()
+    add_index_responses(campaign, tree["06001"], {"HL_TC": 5})
+    silent_since = timezone.now() - datetime.timedelta(seconds=91)
+    lost = Job.objects.create(
+        kind=COMPUTE, params={"campaign_id": campaign.pk}, state=Job.State.RUNNING, heartbeat_at=silent_since
+    )
+    assert pending_computations(campaign) == []  # the dashboard no longer shows it as under way
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = enqueue_compute(campaign=campaign)
+
+    job.refresh_from_db()
+    lost.refresh_from_db()
+    assert job.pk != lost.pk and job.state == Job.State.DONE
+    assert lost.state == Job.State.FAILED and lost.errors
+    assert list(IndexRun.objects.values_list("job_id", flat=True)) == [job.pk]
+    assert run_job(lost.pk).state == Job.State.FAILED  # its task, given out again later, changes nothing
+    assert IndexRun.objects.count() == 1
+
+
+def test_a_computation_still_giving_signs_of_life_is_waited_for(tree, make_index_campaign, settings):
+    settings.JOB_HEARTBEAT_SECONDS = 30
+    campaign = make_index_campaign()
+    running = Job.objects.create(
+        kind=COMPUTE,
+        params={"campaign_id": campaign.pk},
+        state=Job.State.RUNNING,
+        heartbeat_at=timezone.now() - datetime.timedelta(seconds=60),
+    )
+
+    assert enqueue_compute(campaign=campaign).pk == running.pk
+    assert pending_computations(campaign) == [running]
+    running.refresh_from_db()
+    assert running.state == Job.State.RUNNING
 
 
 def test_a_computation_can_be_enqueued_again_once_the_previous_one_finished(

@@ -208,3 +208,28 @@ def test_job_of_a_killed_worker_runs_again_to_exactly_one_run(start_index_worker
     assert IndexRun.objects.count() == 1
     job.refresh_from_db()
     assert job.attempts == 2
+
+
+def test_a_computation_whose_worker_was_killed_gives_way_to_a_new_one(start_index_worker, worker_campaign, settings):
+    # Killed outright, the worker leaves its job "running" and its task with the broker for the visibility
+    # timeout (an hour). Once the job has given no sign of life for three heartbeats, a new computation runs.
+    settings.JOB_HEARTBEAT_SECONDS = 1
+    paused = start_index_worker({"COMPUTE_FAULT_PAUSE_SECONDS": FAULT_PAUSE_SECONDS, "JOB_HEARTBEAT_SECONDS": "1"})
+    killed_job = enqueue_compute(campaign=worker_campaign)
+    wait_until_the_run_is_written_but_not_committed(killed_job, paused)
+    assert enqueue_compute(campaign=worker_campaign).pk == killed_job.pk  # alive: waited for, not doubled
+    paused.kill()
+    if connection.vendor == "postgresql":
+        wait_until_postgres_ended_the_killed_session()
+    fresh = start_index_worker()
+    time.sleep(3.5)  # three silent heartbeats
+
+    job = finished_job(enqueue_compute(campaign=worker_campaign), fresh)
+
+    assert job.pk != killed_job.pk and job.state == Job.State.DONE, (job.errors, fresh.log_tail())
+    killed_job.refresh_from_db()
+    assert killed_job.state == Job.State.FAILED and killed_job.errors
+    run = IndexRun.objects.get()
+    assert (run.job_id, run.number) == (job.pk, 1)
+    assert run_job_task.delay(killed_job.pk).get(timeout=30) == Job.State.FAILED  # the task given out again
+    assert IndexRun.objects.count() == 1
