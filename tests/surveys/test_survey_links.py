@@ -66,3 +66,27 @@ def test_a_second_run_prints_the_same_links(open_campaign):
 def test_unknown_campaign_is_an_error_naming_it(db):
     with pytest.raises(CommandError, match="nope"):
         survey_links("nope")
+
+
+class ClosedAfter(StringIO):
+    """Standard output whose reader stops after `lines` lines, as `survey_links SLUG | head -1` does."""
+
+    def __init__(self, lines: int):
+        super().__init__()
+        self.left = lines
+
+    def write(self, text: str) -> int:
+        if not self.left:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.left -= text.count("\n")
+        return super().write(text)
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(open_campaign):
+    out = ClosedAfter(1)
+
+    with pytest.raises(SystemExit) as stopped:  # exit status 1, no traceback
+        call_command("survey_links", open_campaign.slug, stdout=out)
+
+    assert stopped.value.code == 1
+    assert out.getvalue().count("\n") == 1

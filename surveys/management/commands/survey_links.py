@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -21,6 +24,19 @@ class Command(BaseCommand):
         found = Campaign.objects.filter(slug=campaign).first()
         if found is None:
             raise CommandError(_("No campaign with the short name %(slug)s.") % {"slug": campaign})
-        for link in ensure_reusable_links(campaign=found):
-            if link.service_point_id is None:
-                self.stdout.write(f"{link.agency.code}\t{link_url(link)}")
+        lines = (
+            f"{link.agency.code}\t{link_url(link)}"
+            for link in ensure_reusable_links(campaign=found)
+            if link.service_point_id is None
+        )
+        try:
+            for line in lines:
+                self.stdout.write(line)
+            self.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`survey_links SLUG | head`): stop quietly, as Unix tools do, rather than
+            # with a traceback. What is still buffered for the closed pipe goes nowhere instead of failing again
+            # when Python flushes standard output on its way out.
+            if self.stdout._out is sys.stdout:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
