@@ -22,25 +22,25 @@ def run_compute(job: Job) -> dict:
     return {"run_id": run.pk, "run_number": run.number, "responses_counted": run.responses_counted}
 
 
+def _queued_or_running(campaign: Campaign):
+    return Job.objects.filter(
+        kind=COMPUTE, params__campaign_id=campaign.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+    )
+
+
 def pending_computations(campaign: Campaign) -> list[Job]:
     """The campaign's computations that are queued or running, but for a running one whose worker died (no
     sign of life, sipas.jobs): nobody need wait for that one."""
-    pending = Job.objects.filter(
-        kind=COMPUTE, params__campaign_id=campaign.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
-    )
-    return [job for job in pending if not is_lost(job)]
+    return [job for job in _queued_or_running(campaign) if not is_lost(job)]
 
 
 def enqueue_compute(*, campaign: Campaign, acting_user=None) -> Job:
     """Queue a computation of the campaign, unless one is already queued or running: that one is returned,
     so a double click computes once. A running one whose worker died is recorded as failed, and a new one
     queued."""
-    for job in Job.objects.filter(kind=COMPUTE, params__campaign_id=campaign.pk, state=Job.State.RUNNING):
-        if is_lost(job):
-            abandon_if_lost(job)
-    pending = pending_computations(campaign)
-    if pending:
-        return pending[0]
+    for job in _queued_or_running(campaign):
+        if not (is_lost(job) and abandon_if_lost(job)):  # a lost job that wrote a sign of life since is waited for
+            return job
     return enqueue_job(kind=COMPUTE, acting_user=acting_user, params={"campaign_id": campaign.pk})
 
 
