@@ -1,4 +1,5 @@
-# SIPAS portal. `make demo` serves a populated portal (SQLite, Celery eager); `make test` runs the suite.
+# SIPAS portal. `make demo` serves a populated portal (embedded PostgreSQL under var/, Celery eager); `make test`
+# runs the whole suite (embedded PostgreSQL and a throwaway Redis unless DATABASE_URL and REDIS_URL are set).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv

@@ -1,5 +1,6 @@
-"""SIPAS portal project package: settings, URLs, the Celery app and cross-cutting records (audit, jobs).
+"""SIPAS portal project package: settings, URLs, the Celery app and cross-cutting records (audit, jobs)."""
 
-The Celery app (sipas/celery.py) is not imported here, so that commands and web processes do not load Celery
-at start-up: `celery -A sipas` finds it in sipas.celery by itself, and sipas/tasks.py imports it before any
-task is sent (tests/test_celery_app.py checks both)."""
+# The Celery app is loaded with Django, so that tasks sent from any process go through the configured app.
+from sipas.celery import app as celery_app
+
+__all__ = ("celery_app",)

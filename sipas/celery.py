@@ -14,6 +14,4 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Open campaigns whose period has ended close at 00:05 local time (a second run the same day does nothing).
     "close-expired-campaigns": {"task": "surveys.close_expired_campaigns", "schedule": crontab(hour=0, minute=5)},
-    # Responses stored since each campaign's tally are aggregated into it, so computations stay fast.
-    "refresh-tallies": {"task": "reports.refresh_tallies", "schedule": crontab(minute="*/10")},
 }

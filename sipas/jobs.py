@@ -1,7 +1,7 @@
 """Running long work as job rows.
 
-An app declares a handler in its `jobs` module with `@job_handler("app.kind")` (the modules are imported when a
-job is first queued or run); `enqueue_job` creates the row and queues the Celery task once the transaction
+An app declares a handler in its `jobs` module with `@job_handler("app.kind")`, imported by the app's
+`AppConfig.ready()`; `enqueue_job` creates the row and queues the Celery task once the transaction
 commits; `run_job` (what the task calls) claims the row, runs the handler and records the outcome. A handler
 does its writes in its own transaction, so a worker killed mid-run leaves nothing half-written and the
 redelivered task simply runs it again.
@@ -28,16 +28,15 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from sipas.celery import app as celery_app
 from sipas.models import Job
 
 logger = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], dict[str, Any]]
 _HANDLERS: dict[str, JobHandler] = {}
-_discovered = False
 
 
 class JobFailed(Exception):
@@ -57,29 +56,18 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
     return register
 
 
-def _handlers() -> dict[str, JobHandler]:
-    """Every handler: each app's `jobs` module is imported the first time a job is queued or run (these are the
-    only readers of the handlers), so a process that runs no job does not import them at start-up."""
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("jobs")
-        _discovered = True
-    return _HANDLERS
-
-
 def enqueue_job(
     *, kind: str, acting_user=None, params: dict[str, Any] | None = None, upload: File | None = None
 ) -> Job:
     """Create a queued job and start it after commit. Raises KeyError for a kind nobody handles."""
-    if kind not in _handlers():
+    if kind not in _HANDLERS:
         raise KeyError(f"no handler for job kind {kind!r}")
-    from sipas.tasks import run_job_task
-
     job = Job(kind=kind, created_by=acting_user, params=params or {})
     if upload is not None:
         job.upload.save(upload.name, upload, save=False)
     job.save()
-    transaction.on_commit(lambda: run_job_task.delay(job.pk))
+    # The task by its name (sipas/tasks.py), so this module and the task's need not import each other.
+    transaction.on_commit(lambda: celery_app.tasks["sipas.run_job"].delay(job.pk))
     return job
 
 
@@ -100,7 +88,7 @@ def run_job(job_id: int) -> Job | None:
     if not claimed:
         return Job.objects.filter(pk=job_id).first()
     job = Job.objects.get(pk=job_id)
-    handler = _handlers()[job.kind]
+    handler = _HANDLERS[job.kind]
     try:
         with _heartbeat(job_id):
             result = handler(job)
@@ -134,7 +122,7 @@ def _heartbeat(job_id: int) -> Iterator[None]:
             while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
                 try:
                     Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(heartbeat_at=timezone.now())
-                except DatabaseError:  # e.g. SQLite busy with the handler's write: the next beat tries again
+                except DatabaseError:  # e.g. a dropped connection: the next beat tries again
                     logger.warning("job %s: could not write its sign of life", job_id, exc_info=True)
         finally:
             connections.close_all()  # this thread's connections only (they are per thread)

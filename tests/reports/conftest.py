@@ -25,6 +25,7 @@ from reports.services.publication import appraise_run, publish_run
 from sipas.celery import app as celery_app
 from surveys.models import Campaign, CampaignState, Methodology, Response
 from surveys.services.campaigns import create_campaign
+from tests.conftest import database_url_for_subprocess
 
 INDEX_ANSWERED_AT = datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.UTC)
 
@@ -108,21 +109,6 @@ class IndexWorker:
         self.process.wait(timeout=20)
 
 
-def _index_worker_database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        return (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}"
-        )
-    name = str(db["NAME"])
-    if "memory" in name:
-        pytest.skip("a worker process cannot see an in-memory SQLite test database; run with DATABASE_URL")
-    return f"sqlite:///{name}"
-
-
 @pytest.fixture
 def start_index_worker(migration_data_restored, transactional_db, settings, tmp_path):
     """Start real `celery worker` processes (solo pool) on one private Redis queue, reading the test database;
@@ -131,12 +117,10 @@ def start_index_worker(migration_data_restored, transactional_db, settings, tmp_
 
     The data a worker reads must be committed, hence `transactional_db`; `migration_data_restored` puts back
     the questionnaire its flush deletes."""
-    if not os.environ.get("REDIS_URL"):
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL must be set in CI: worker tests may not be skipped there")
-        pytest.skip("needs REDIS_URL (a real Celery worker needs Redis); .ci/run sets it")
+    if not os.environ.get("REDIS_URL"):  # set by .ci/run, or by tests/redis_server.py for a throwaway Redis
+        pytest.fail("REDIS_URL is not set: the worker tests need Redis (tests/redis_server.py starts one)")
     queue = f"test-index-{uuid.uuid4().hex[:10]}"
-    database_url = _index_worker_database_url()
+    database_url = database_url_for_subprocess()
     started: list[IndexWorker] = []
 
     def start(extra_env: dict[str, str] | None = None) -> IndexWorker:
