@@ -100,7 +100,9 @@ def test_a_job_interrupted_while_running_is_run_again(db):
     assert finished.attempts == 2
 
 
-def test_a_job_writes_a_sign_of_life_when_claimed_and_while_it_runs(transactional_db, settings):
+def test_a_job_writes_a_sign_of_life_when_claimed_and_while_it_runs(
+    migration_data_restored, transactional_db, settings
+):
     # transactional_db: the beats come from a thread with its own connection, which must see the job row
     settings.JOB_HEARTBEAT_SECONDS = 0.2
     job = queued("tests.slow", params={"seconds": 1.0})
