@@ -1,5 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
+
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class LanguageMiddleware:
@@ -29,3 +34,31 @@ class LanguageMiddleware:
         if chosen in self.supported:
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, chosen, max_age=365 * 24 * 3600, samesite="Lax")
         return response
+
+
+# Characters no address of the portal contains: C0 controls and DEL. NUL is refused anywhere in a request's
+# values too, since PostgreSQL stores no NUL in text (a query with one fails instead of finding nothing).
+_CONTROL = frozenset(chr(code) for code in [*range(0x20), 0x7F])
+
+
+class ControlCharactersMiddleware:
+    """An address with a control character is a page that does not exist (404); a NUL in a query-string or
+    form value is a bad request (400). Both answer with the portal's error pages instead of reaching a view
+    whose database query would fail on the NUL (a 500). Placed after LanguageMiddleware so those pages speak
+    the visitor's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any(char in _CONTROL for char in request.path):
+            raise Http404("control character in the address")
+        values = [*request.GET.keys(), *request.GET.values()]
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+            try:
+                values += [*request.POST.keys(), *request.POST.values()]
+            except MultiPartParserError as error:
+                raise BadRequest("malformed form data") from error
+        if any("\x00" in value for value in values):
+            raise BadRequest("NUL character in a request value")
+        return self.get_response(request)
