@@ -62,3 +62,15 @@ class ControlCharactersMiddleware:
         if any("\x00" in value for value in values):
             raise BadRequest("NUL character in a request value")
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Sends PERMISSIONS_POLICY as the Permissions-Policy header of every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -131,8 +131,8 @@ def migration_data_restored(django_db_blocker):
 def celery_worker_process(migration_data_restored, transactional_db, settings, tmp_path):
     """A real `celery worker` process on a private Redis queue, reading the test database (committed data,
     hence a transactional test)."""
-    if not os.environ.get("REDIS_URL"):  # set by .ci/run, or by tests/redis_server.py for a throwaway Redis
-        pytest.fail("REDIS_URL is not set: the worker tests need Redis (tests/redis_server.py starts one)")
+    if not os.environ.get("REDIS_URL"):  # set by .ci/run, or by tests/environment.py for a throwaway Redis
+        pytest.fail("REDIS_URL is not set: the worker tests need Redis (tests/environment.py starts one)")
     queue = f"test-{uuid.uuid4().hex[:10]}"
     log = tmp_path / "worker.log"
     env = {

@@ -77,8 +77,8 @@ def manage_check_deploy(**variables: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def embedded():
-    """The settings with no variable set at all: the embedded set-up."""
-    return load_settings()
+    """The settings with nothing set but a secret key (required with DEBUG off): the embedded set-up."""
+    return load_settings(SECRET_KEY=PRODUCTION_KEY)
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +186,7 @@ def test_without_database_url_the_database_is_the_embedded_postgresql_under_var(
 
 
 def test_a_database_url_other_than_postgresql_is_refused_with_a_clear_message():
-    process = run_python(PRINT_SETTINGS, DATABASE_URL="sqlite:///var/sipas.sqlite3")
+    process = run_python(PRINT_SETTINGS, DATABASE_URL="sqlite:///var/sipas.sqlite3", SECRET_KEY=PRODUCTION_KEY)
 
     assert process.returncode != 0
     assert "DATABASE_URL must name a PostgreSQL database" in process.stderr
@@ -214,7 +214,12 @@ def var():
 def test_a_command_without_database_url_runs_on_the_embedded_server_and_stops_it(var):
     command = [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks"]
     migrated = subprocess.run(
-        command, env=clean_env(SIPAS_VAR_DIR=str(var)), cwd=BASE_DIR, capture_output=True, text=True, timeout=300
+        command,
+        env=clean_env(SIPAS_VAR_DIR=str(var), SECRET_KEY=PRODUCTION_KEY),
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert migrated.returncode == 0, migrated.stderr
     assert "Applying surveys.0001_initial... OK" in migrated.stdout
@@ -224,6 +229,7 @@ def test_a_command_without_database_url_runs_on_the_embedded_server_and_stops_it
         "from django.db import connection\nfrom surveys.models import Question\n"
         "print(connection.vendor, connection.pg_version >= 180000, Question.objects.exists())",
         SIPAS_VAR_DIR=str(var),
+        SECRET_KEY=PRODUCTION_KEY,
     )
     assert counted.returncode == 0, counted.stderr
     assert counted.stdout.split()[-3:] == ["postgresql", "True", "True"]  # the same data, PostgreSQL 18
@@ -239,7 +245,7 @@ def test_a_server_left_by_a_killed_process_is_stopped_by_the_next_one(var):
         "sys.stdin.read()"
     )
     killed = subprocess.Popen(
-        [sys.executable, "-c", code], env=clean_env(SIPAS_VAR_DIR=str(var)), cwd=BASE_DIR,
+        [sys.executable, "-c", code], env=clean_env(SIPAS_VAR_DIR=str(var), SECRET_KEY=PRODUCTION_KEY), cwd=BASE_DIR,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert killed.stdout.readline().strip() == "connected"
@@ -251,6 +257,7 @@ def test_a_server_left_by_a_killed_process_is_stopped_by_the_next_one(var):
         "import django, os\nos.environ['DJANGO_SETTINGS_MODULE'] = 'sipas.settings'\ndjango.setup()\n"
         "from django.db import connection\nconnection.ensure_connection()\nprint('ok')",
         SIPAS_VAR_DIR=str(var),
+        SECRET_KEY=PRODUCTION_KEY,
     )
     assert after.returncode == 0, after.stderr
     assert _embedded_servers(var / "postgres") == []
@@ -332,11 +339,18 @@ def test_deploy_check_passes_with_a_production_configuration():
     assert process.returncode == 0, process.stdout + process.stderr
 
 
-def test_deploy_check_fails_with_the_built_in_secret_key():
+def test_with_debug_off_the_portal_refuses_to_start_without_a_secret_key():
     process = manage_check_deploy(DEBUG="false", ALLOWED_HOSTS="sipas.langson.gov.vn")
 
     assert process.returncode != 0
-    assert "security.W009" in process.stderr
+    assert "SECRET_KEY is not set" in process.stderr
+
+
+def test_with_debug_on_a_development_key_is_used_and_the_deploy_check_rejects_it():
+    assert load_settings(DEBUG="true")["DEBUG"] is True
+    process = manage_check_deploy(DEBUG="true", ALLOWED_HOSTS="sipas.langson.gov.vn")
+    assert process.returncode != 0
+    assert "security.W009" in process.stderr  # the key is marked insecure
 
 
 # --- HTTPS redirect ---------------------------------------------------------------------------------------------------

@@ -117,8 +117,8 @@ def start_index_worker(migration_data_restored, transactional_db, settings, tmp_
 
     The data a worker reads must be committed, hence `transactional_db`; `migration_data_restored` puts back
     the questionnaire its flush deletes."""
-    if not os.environ.get("REDIS_URL"):  # set by .ci/run, or by tests/redis_server.py for a throwaway Redis
-        pytest.fail("REDIS_URL is not set: the worker tests need Redis (tests/redis_server.py starts one)")
+    if not os.environ.get("REDIS_URL"):  # set by .ci/run, or by tests/environment.py for a throwaway Redis
+        pytest.fail("REDIS_URL is not set: the worker tests need Redis (tests/environment.py starts one)")
     queue = f"test-index-{uuid.uuid4().hex[:10]}"
     database_url = database_url_for_subprocess()
     started: list[IndexWorker] = []
