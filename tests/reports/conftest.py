@@ -112,15 +112,9 @@ def _index_worker_database_url() -> str:
     from django.db import connection
 
     db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        return (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}"
-        )
-    name = str(db["NAME"])
-    if "memory" in name:
-        pytest.skip("a worker process cannot see an in-memory SQLite test database; run with DATABASE_URL")
-    return f"sqlite:///{name}"
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 @pytest.fixture
