@@ -1,4 +1,4 @@
-"""Tallies of aggregate counts, and the PostgreSQL triggers that keep them true (reports/models/tallies.py)."""
+"""Tallies of aggregate counts, and the PostgreSQL triggers that kept them true (removed by 0008_plain_counts)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -61,16 +61,6 @@ DROP FUNCTION IF EXISTS sipas_responses_truncated();
 """
 
 
-def create_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":  # only PostgreSQL keeps tallies
-        schema_editor.execute(TRIGGERS)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_TRIGGERS)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("reports", "0001_initial"),
@@ -103,5 +93,5 @@ class Migration(migrations.Migration):
                 "constraints": [models.UniqueConstraint(fields=("campaign", "plan_key"), name="one_tally_per_plan")],
             },
         ),
-        migrations.RunPython(create_triggers, drop_triggers),
+        migrations.RunSQL(TRIGGERS, DROP_TRIGGERS),
     ]

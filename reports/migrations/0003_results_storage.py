@@ -12,8 +12,6 @@ TABLES = ["reports_agencyresult", "reports_groupresult"]
 
 def storage(method: str, target: int):
     def apply(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for table in TABLES:
             schema_editor.execute(f"ALTER TABLE {table} SET (toast_tuple_target = {target})")
         with schema_editor.connection.cursor() as cursor:

@@ -67,15 +67,7 @@ END $$;
 """
 
 
-def run(sql):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("reports", "0003_results_storage"), ("surveys", "0006_campaign_tally_epoch")]
 
-    operations = [migrations.RunPython(run(TRIGGERS), run(PREVIOUS))]
+    operations = [migrations.RunSQL(TRIGGERS, PREVIOUS)]

@@ -45,15 +45,7 @@ END $$;
 """
 
 
-def run(sql):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("reports", "0005_results_and_tallies_as_json"), ("surveys", "0008_response_answers_as_json")]
 
-    operations = [migrations.RunPython(run(CHANGED), run(PREVIOUS))]
+    operations = [migrations.RunSQL(CHANGED, PREVIOUS)]

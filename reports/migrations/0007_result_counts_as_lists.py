@@ -1,42 +1,33 @@
 """An agency result's counts as a list of numbers in the order of its run's `count_names`, rather than an object
-that repeats every name for every agency: the names were half of the 5.7 MB a run of a thousand agencies
-wrote (bench/compute_index.py). Existing results are converted both ways; a run's names are the names its
-results used, in their order."""
+that repeats every name for every agency (turned back into objects by 0008_plain_counts). Existing results are
+converted both ways, in SQL that reads the `json` columns of 0005: a run's names are the names its results
+used ("n" first), and an agency without responses ({"n": 0}) gets []."""
 
 from django.db import migrations, models
 
-import reports.models.fields
+TO_LISTS = """
+UPDATE reports_indexrun AS run SET count_names = coalesce(
+    (SELECT jsonb_agg(name ORDER BY name <> 'n', name) FROM (
+        SELECT DISTINCT jsonb_object_keys(result.count_values::jsonb) AS name
+        FROM reports_agencyresult AS result WHERE result.run_id = run.id) AS names),
+    '[]'::jsonb);
+UPDATE reports_agencyresult AS result SET count_values = CASE
+    WHEN EXISTS (SELECT 1 FROM jsonb_each(result.count_values::jsonb) AS counted WHERE counted.value <> '0')
+    THEN (SELECT jsonb_agg(coalesce(result.count_values::jsonb -> names.name, '0') ORDER BY names.position)
+          FROM jsonb_array_elements_text(run.count_names) WITH ORDINALITY AS names(name, position))
+    ELSE '[]' END
+FROM reports_indexrun AS run
+WHERE run.id = result.run_id AND json_typeof(result.count_values::json) = 'object';
+"""
 
-BATCH = 500
-
-
-def to_lists(apps, schema_editor):
-    IndexRun = apps.get_model("reports", "IndexRun")
-    AgencyResult = apps.get_model("reports", "AgencyResult")
-    for run in IndexRun.objects.all().iterator():
-        results = list(AgencyResult.objects.filter(run=run).only("pk", "count_values"))
-        names = {}
-        for result in results:
-            names.update(dict.fromkeys(result.count_values))
-        names = list(names)
-        for result in results:
-            counts = result.count_values
-            # An agency without responses had {"n": 0}: it becomes [], as the computation now writes it.
-            result.count_values = [counts.get(name, 0) for name in names] if any(counts.values()) else []
-        AgencyResult.objects.bulk_update(results, ["count_values"], batch_size=BATCH)
-        run.count_names = names
-        run.save(update_fields=["count_names"])
-
-
-def to_objects(apps, schema_editor):
-    IndexRun = apps.get_model("reports", "IndexRun")
-    AgencyResult = apps.get_model("reports", "AgencyResult")
-    for run in IndexRun.objects.all().iterator():
-        results = list(AgencyResult.objects.filter(run=run).only("pk", "count_values"))
-        for result in results:
-            values = result.count_values
-            result.count_values = dict(zip(run.count_names, values, strict=True)) if values else {"n": 0}
-        AgencyResult.objects.bulk_update(results, ["count_values"], batch_size=BATCH)
+TO_OBJECTS = """
+UPDATE reports_agencyresult AS result SET count_values = CASE
+    WHEN json_array_length(result.count_values::json) = 0 THEN '{"n": 0}'
+    ELSE (SELECT jsonb_object_agg(names.name, result.count_values::jsonb -> (names.position::int - 1))
+          FROM jsonb_array_elements_text(run.count_names) WITH ORDINALITY AS names(name, position)) END
+FROM reports_indexrun AS run
+WHERE run.id = result.run_id AND json_typeof(result.count_values::json) = 'array';
+"""
 
 
 class Migration(migrations.Migration):
@@ -49,12 +40,5 @@ class Migration(migrations.Migration):
             field=models.JSONField(default=list, verbose_name="names of the counts"),
         ),
         migrations.RenameField(model_name="agencyresult", old_name="counts", new_name="count_values"),
-        migrations.AlterField(
-            model_name="agencyresult",
-            name="count_values",
-            field=reports.models.fields.JSONTextField(
-                decoder=reports.models.fields.IntegerJSONDecoder, verbose_name="counts"
-            ),
-        ),
-        migrations.RunPython(to_lists, to_objects),
+        migrations.RunSQL(TO_LISTS, TO_OBJECTS),
     ]

@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from reports.models.fields import IntegerJSONDecoder, JSONTextField
 
 
 class IndexRun(models.Model):
@@ -30,8 +29,6 @@ class IndexRun(models.Model):
     responses_excluded = models.PositiveIntegerField(_("responses excluded"))
     excluded_by_rule = models.JSONField(_("excluded by rule"), default=dict)
     summary = models.JSONField(_("summary"), default=dict)  # campaign-level figures, drivers, thresholds
-    # The names of the counts, in the order of each AgencyResult's count_values (once per run, not per agency).
-    count_names = models.JSONField(_("names of the counts"), default=list)
     computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -60,10 +57,9 @@ class IndexRun(models.Model):
 
 
 class AgencyResult(models.Model):
-    """Every figure of one agency in one run (the export contract's per-agency object), plus the raw counts
-    it was computed from, so groups, changes and predecessors' figures can be recomputed exactly. The counts
-    are stored as a list of numbers in the order of the run's count_names (`counts` gives them by name): the
-    names, written out for every agency, were half of the bytes a run of a thousand agencies writes."""
+    """Every figure of one agency in one run (the export contract's per-agency object), plus the counts by name
+    it was computed from (reports.services.aggregate), so groups, changes and predecessors' figures can be
+    recomputed exactly. An agency without responses has the counts {"n": 0}."""
 
     run = models.ForeignKey(IndexRun, on_delete=models.CASCADE, related_name="agency_results")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="results")
@@ -73,8 +69,8 @@ class AgencyResult(models.Model):
     sipas = models.FloatField(_("SIPAS"), null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     enough_sample = models.BooleanField(_("enough responses"))
-    figures = JSONTextField(_("figures"))
-    count_values = JSONTextField(_("counts"), decoder=IntegerJSONDecoder)  # [] for an agency without responses
+    figures = models.JSONField(_("figures"))
+    counts = models.JSONField(_("counts"))
 
     class Meta:
         verbose_name = _("agency result")
@@ -84,13 +80,6 @@ class AgencyResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} {self.agency.code}"
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """The counts by name ({"n": 0} for an agency without responses). Results read through their run
-        (run.agency_results) know it; any other read costs a query for the run, once per result."""
-        values = self.count_values
-        return dict(zip(self.run.count_names, values, strict=True)) if values else {"n": 0}
 
 
 class GroupResult(models.Model):

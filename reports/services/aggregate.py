@@ -1,26 +1,13 @@
-"""The one aggregation of a campaign's answers: a single GROUP BY agency over the response rows.
+"""The one aggregation of a campaign's answers: a single GROUP BY agency over its responses that are not excluded.
 
-Each answer is taken out of the row's JSON once, then counted. The result per agency is a flat dict of counts
-("a:TC1" answered, "p:TC1" positive, "s:TC1" sum, ...). Counts add up, so a level's or the campaign's pooled
-figures are the sums of its agencies' counts; no second pass over responses is ever needed.
-
-On PostgreSQL the answers are `json` text (sipas.fields.JSONTextField), which every `->>` would parse again:
-each row is parsed once by json_to_record, a LATERAL function in the FROM clause, into a typed record (a
-scaled answer int, a choice text, a multiple choice jsonb). As a function scan runs once per row, the query
-needs no fence and PostgreSQL may aggregate in parallel workers. On SQLite (JSON1) json_extract takes each
-answer out in a fenced subquery.
-
-On PostgreSQL the counts are those of jsonb's `(answers->>'X')::int`, `answers->>'X'` and `answers->'X'`,
-which the aggregation used while answers were jsonb, for any stored answers: a row whose answers are not an
-object reads as no answers (json_to_record would raise), and a multiple choice stored as JSON null still
-counts as answered. Where a value cannot be read as its type (a scaled answer "x" or 4.5) both raise. The one
-difference left is in numbers written by hand in exponent form (4e0), which jsonb read as 4 and json_to_record
-refuses; neither Django (whose writes PostgreSQL parses as jsonb) nor the importer writes them.
+Each response's answers are a JSON object keyed by question code (surveys.Response.answers). The query takes
+every answer the plan needs out of the row once (a subquery), then counts them. The result per agency is a flat
+mapping of counts ("a:TC1" answered, "p:TC1" positive, "s:TC1" sum, ...). Counts add up, so a level's or the
+campaign's pooled figures are the sums of its agencies' counts; no second pass over responses is ever needed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -30,6 +17,10 @@ from django.db import connection
 from surveys.models import Campaign, QuestionKind, QuestionRole
 
 CODE = re.compile(r"^[A-Za-z0-9_]+$")
+
+# A number per response that changes when its id or its answers change; the XOR of a group's numbers is that
+# group's fingerprint, whatever order the rows are read in (IndexRun.checksum).
+ROW_FINGERPRINT = "hashtextextended(answers::text, id)"
 
 
 @dataclass(frozen=True)
@@ -48,7 +39,18 @@ class Plan:
         return [f["satisfaction"] for f in self.factors.values() if f["satisfaction"]]
 
 
+@dataclass(frozen=True)
+class Aggregate:
+    """What the aggregation read of a campaign's responses, in one snapshot."""
+
+    counts: dict[int, dict[str, int]]  # per agency with counted responses: the counts by name
+    fingerprints: dict[int, int]  # per agency with counted responses: XOR of ROW_FINGERPRINT
+    excluded: list[tuple[int, str, int, int]]  # (agency id, decision rule, responses, XOR of ROW_FINGERPRINT)
+
+
 def plan_for(campaign: Campaign) -> Plan:
+    """The plan of the campaign's methodology version. Raises ValueError if a question or option code is not a
+    plain identifier (the aggregation writes codes into its SQL)."""
     questions = list(campaign.methodology.questions.select_related("factor").order_by("order"))
     for question in questions:
         if not CODE.match(question.code) or any(not CODE.match(o["code"]) for o in question.options):
@@ -77,54 +79,24 @@ def plan_for(campaign: Campaign) -> Plan:
     )
 
 
-def _record(plan: Plan) -> str:
-    """json_to_record's column definitions (PostgreSQL): the codes quoted, as they are mixed case."""
-    return ", ".join(
-        [f'"{code}" int' for code in plan.scaled]
-        + [f'"{code}" text' for code in plan.choices]
-        + [f'"{code}" jsonb' for code in plan.multi]  # so that `@> '["NC1"]'::jsonb` tests an option
-    )
-
-
-def _parts(plan: Plan, vendor: str) -> tuple[list[str], str, list[str], list[str]]:
-    """The answers taken out of a row (columns, read from the returned FROM clause), what is counted of them
-    (aggregates) and the names of the counts. Codes are interpolated, which is safe because plan_for only
-    admits plain identifiers."""
+def aggregation_sql(plan: Plan) -> tuple[str, list[str]]:
+    """The aggregation query (parameter: the campaign id) and the names of the counts it returns after the agency
+    id and the fingerprint. Codes are written into the SQL, which is safe because plan_for only admits plain
+    identifiers."""
     columns: list[str] = []
     alias: dict[str, str] = {}
-    answered: dict[str, str] = {}  # code -> the count of a multiple choice's answers
-    postgresql = vendor == "postgresql"
     for i, code in enumerate(plan.scaled):
         alias[code] = f"s{i}"
-        columns.append(
-            f'answer."{code}" AS s{i}' if postgresql else f"CAST(json_extract(answers, '$.{code}') AS INTEGER) AS s{i}"
-        )
+        columns.append(f"(answers->>'{code}')::int AS s{i}")
     for i, code in enumerate(plan.choices):
         alias[code] = f"c{i}"
-        columns.append(f'answer."{code}" AS c{i}' if postgresql else f"json_extract(answers, '$.{code}') AS c{i}")
+        columns.append(f"answers->>'{code}' AS c{i}")
     for i, code in enumerate(plan.multi):
         alias[code] = f"m{i}"
-        if postgresql:
-            # json_to_record reads a JSON null as NULL, but jsonb's `answers->'X'` was 'null' there and counted as
-            # answered: where the record has no value, `->` tells whether the key is there (parsing those rows
-            # a second time, and only those).
-            columns.append(f'answer."{code}" AS m{i}')
-            columns.append(f"(answer.\"{code}\" IS NOT NULL OR response.answers->'{code}' IS NOT NULL) AS h{i}")
-            answered[code] = f"count(*) FILTER (WHERE h{i})"
-        else:
-            columns.append(f"json_extract(answers, '$.{code}') AS m{i}")
-            answered[code] = f"count(m{i})"
-    source = "surveys_response"
-    if postgresql:
-        source += " response"
-        if columns:  # answers that are not an object (never written by the project) read as no answers, as before
-            source += (
-                " CROSS JOIN LATERAL json_to_record(CASE WHEN json_typeof(response.answers) = 'object' "
-                f"THEN response.answers ELSE '{{}}' END) AS answer({_record(plan)})"
-            )
+        columns.append(f"(answers->'{code}')::jsonb AS m{i}")
 
-    aggregates = ["count(*)"]
-    names = ["n"]
+    names: list[str] = ["n"]
+    aggregates: list[str] = ["count(*)"]
 
     def add(name: str, expression: str) -> None:
         names.append(name)
@@ -144,10 +116,9 @@ def _parts(plan: Plan, vendor: str) -> tuple[list[str], str, list[str], list[str
             add(f"k:{code}:{option}", f"count(*) FILTER (WHERE {a} = '{option}')")
     for code, options in plan.multi.items():
         a = alias[code]
-        add(f"a:{code}", answered[code])
+        add(f"a:{code}", f"count({a})")
         for option in options:
-            test = f"{a} @> '[\"{option}\"]'::jsonb" if postgresql else f"instr({a}, '\"{option}\"') > 0"
-            add(f"k:{code}:{option}", f"count(*) FILTER (WHERE {test})")
+            add(f"k:{code}:{option}", f"count(*) FILTER (WHERE {a} @> '[\"{option}\"]')")
     satisfaction = plan.satisfaction_codes
     for f, g in combinations(satisfaction, 2):  # co-answers, for the covariance in SIPAS's interval
         x, y = alias[f], alias[g]
@@ -164,95 +135,33 @@ def _parts(plan: Plan, vendor: str) -> tuple[list[str], str, list[str], list[str
             add(f"dxy:{f}", f"coalesce(sum({x} * {y}), 0)")
             add(f"dxx:{f}", f"coalesce(sum({x} * {x}) FILTER (WHERE {both}), 0)")
             add(f"dyy:{f}", f"coalesce(sum({y} * {y}) FILTER (WHERE {both}), 0)")
-    return columns, source, aggregates, names
-
-
-def _sql(plan: Plan, vendor: str) -> tuple[str, list[str]]:
-    """The aggregation query over a campaign's responses that are not excluded (parameter: campaign id)."""
-    columns, source, aggregates, names = _parts(plan, vendor)
-    selected = ", ".join(columns) if columns else "NULL AS none"
-    if vendor == "postgresql":  # no fence: json_to_record already runs once per row
-        inner = (
-            f"SELECT response.agency_id, {selected} FROM {source} "
-            "WHERE response.campaign_id = %s AND NOT response.excluded"
-        )
-    else:  # the fence keeps SQLite from calling json_extract once per use of a column
-        inner = f"SELECT agency_id, {selected} FROM {source} WHERE campaign_id = %s AND excluded = 0 LIMIT -1 OFFSET 0"
-    sql = f"SELECT agency_id, {', '.join(aggregates)} FROM ({inner}) AS r GROUP BY agency_id"
-    return sql, names
-
-
-def split_sql(plan: Plan) -> tuple[str, list[str]]:
-    """The same counts on PostgreSQL over the responses a tally does not hold yet and the excluded ones it
-    does (reports.services.tallies), split by agency, by whether the id is up to the tally's end (`old`) or
-    up to the new end being closed (`closed`), and by exclusion; each group also gives the sum and the
-    largest of its ids. Parameters: tally end, new end, campaign id, tally end."""
-    columns, source, aggregates, names = _parts(plan, "postgresql")
+    # OFFSET 0 keeps PostgreSQL from merging the subquery into the aggregates, which would take each answer out of
+    # the row's JSON again in every aggregate that uses it (four times as long, measured by bench/compute_index.py).
     sql = (
-        f"SELECT agency_id, id <= %s AS old, id <= %s AS closed, excluded, {', '.join(aggregates)}, "
-        "coalesce(sum(id), 0), coalesce(max(id), 0) FROM ("
-        "SELECT response.agency_id, response.id, response.excluded, "
-        f"{', '.join(columns) if columns else 'NULL AS none'} FROM {source} "
-        "WHERE response.campaign_id = %s AND (response.id > %s OR response.excluded)) AS r "
-        "GROUP BY 1, 2, 3, 4"
+        f"SELECT agency_id, bit_xor(fingerprint), {', '.join(aggregates)} FROM ("
+        f"SELECT agency_id, {', '.join([f'{ROW_FINGERPRINT} AS fingerprint', *columns])} "
+        "FROM surveys_response WHERE campaign_id = %s AND NOT excluded OFFSET 0"
+        ") AS response GROUP BY agency_id"
     )
     return sql, names
 
 
-def plan_key(plan: Plan) -> str:
-    """Names the counts a plan gives: a tally made by another plan (or another version of this code's query)
-    does not apply."""
-    return hashlib.sha256(split_sql(plan)[0].encode()).hexdigest()
-
-
-def aggregate_counts(campaign: Campaign, plan: Plan) -> dict[int, dict[str, int]]:
-    """Counts per agency id over the campaign's responses that are not excluded, by name. One query."""
-    names, rows = aggregate_rows(campaign, plan)
-    return {agency_id: dict(zip(names, values, strict=True)) for agency_id, values in rows.items()}
-
-
-def aggregate_rows(campaign: Campaign, plan: Plan) -> tuple[list[str], dict[int, list[int]]]:
-    """The same counts as the names of the counts and, per agency id, the list of their values. One query."""
-    sql, names = _sql(plan, connection.vendor)
+def aggregate(campaign: Campaign, plan: Plan) -> Aggregate:
+    """Every count of the campaign's responses that are not excluded, per agency (one query), and the excluded
+    responses per agency and decision rule (a second, small query on the partial index response_excluded_idx).
+    Call inside one snapshot (REPEATABLE READ) so that both describe the same responses."""
+    sql, names = aggregation_sql(plan)
+    counts: dict[int, dict[str, int]] = {}
+    fingerprints: dict[int, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign.pk])
-        rows = cursor.fetchall()
-    return names, {row[0]: [int(value or 0) for value in row[1:]] for row in rows}
-
-
-def every_id(campaign: Campaign) -> list[int]:
-    """Count, sum and largest of the ids of every response of the campaign, excluded or not. Responses are
-    never edited after they are stored, so these and the same of the excluded ones per rule (fingerprint)
-    identify the inputs exactly enough to tell whether anything changed since a run."""
-    with connection.cursor() as cursor:
+        for agency_id, fingerprint, *values in cursor.fetchall():
+            counts[agency_id] = dict(zip(names, map(int, values), strict=True))
+            fingerprints[agency_id] = int(fingerprint)
         cursor.execute(
-            "SELECT count(*), coalesce(sum(id), 0), coalesce(max(id), 0) FROM surveys_response WHERE campaign_id = %s",
+            f"SELECT agency_id, decision_rule, count(*), bit_xor({ROW_FINGERPRINT}) FROM surveys_response "
+            "WHERE campaign_id = %s AND excluded GROUP BY agency_id, decision_rule ORDER BY agency_id, decision_rule",
             [campaign.pk],
         )
-        return [int(value) for value in cursor.fetchone()]
-
-
-def excluded_groups(campaign: Campaign) -> list[tuple[int, str, int, int, int]]:
-    """(agency id, decision rule, count, sum of ids, largest id) of the excluded responses (a few, found by
-    the partial index response_excluded_idx)."""
-    excluded = "excluded" if connection.vendor == "postgresql" else "excluded = 1"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT agency_id, decision_rule, count(*), coalesce(sum(id), 0), coalesce(max(id), 0) "
-            f"FROM surveys_response WHERE campaign_id = %s AND {excluded} GROUP BY agency_id, decision_rule",
-            [campaign.pk],
-        )
-        return [(a, rule, int(n), int(s), int(m)) for a, rule, n, s, m in cursor.fetchall()]
-
-
-def fingerprint(every: list[int], excluded: list[tuple[int, str, int, int, int]]) -> dict[str, object]:
-    """What the inputs of a run were: all responses (every_id) and the excluded ones per rule."""
-    by_rule: dict[str, list[int]] = {}
-    for _agency, rule, n, total, top in excluded:
-        n0, s0, m0 = by_rule.get(rule or "manual", [0, 0, 0])
-        by_rule[rule or "manual"] = [n0 + n, s0 + total, max(m0, top)]
-    return {
-        "all": list(every),
-        "excluded": sorted([rule, *values] for rule, values in by_rule.items()),
-        "excluded_by_rule": {rule: values[0] for rule, values in sorted(by_rule.items())},
-    }
+        excluded = [(agency_id, rule, int(n), int(f)) for agency_id, rule, n, f in cursor.fetchall()]
+    return Aggregate(counts=counts, fingerprints=fingerprints, excluded=excluded)

@@ -7,10 +7,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from typing import NamedTuple
 
-import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
@@ -19,12 +16,11 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, AgencyKind
 from reports.models import AgencyResult, GroupResult, IndexRun
 from reports.services import figures as formulas
-from reports.services.aggregate import Plan, plan_for
+from reports.services.aggregate import Aggregate, Plan, aggregate, plan_for
 from reports.services.ranking import competition_ranks
-from reports.services.tallies import Inputs, closable_upto, read_inputs, snapshot, store_tally
 from sipas.audit import record_audit
 from sipas.jobs import report_progress
-from surveys.models import Campaign, CampaignState
+from surveys.models import Campaign, CampaignAgency, CampaignState
 
 # Levels of the rankings: province-level agencies (sở, ban, ngành), districts, communes (xã, phường, đặc khu).
 LEVEL_OF_KIND = {
@@ -35,32 +31,20 @@ LEVEL_OF_KIND = {
     AgencyKind.PROVINCE: "province",
 }
 CAMPAIGN_GROUP = "campaign"
+NO_RESPONSES = {"n": 0}  # the counts of an agency without counted responses
 
 
 class ComputeError(Exception):
     pass
 
 
-class Participant(NamedTuple):
-    """What the computation reads of a surveyed agency (CampaignAgency): a thousand of them are read as plain
-    rows, at a sixth of the cost of model instances with their agencies."""
-
-    agency_id: int
-    kind: str
-    min_sample: int
-    weight: float | None
-
-
-def _participants(campaign: Campaign) -> list[Participant]:
-    fields = ("agency_id", "agency__kind", "min_sample", "weight")
-    return [Participant(*values) for values in campaign.participants.values_list(*fields)]
-
-
 def compute_campaign_index(*, campaign: Campaign, acting_user=None, job=None) -> IndexRun:
-    """Compute every figure for every surveyed agency, level and the whole campaign from one snapshot of
-    the responses, and store it as a new run in one transaction: a crash leaves no run at all. Only responses not excluded by a recorded
-    decision count. A campaign that is closed (or already computed/appraised) moves to "computed"; an open
-    campaign gets an interim run and stays open. Raises ComputeError for a draft or published campaign."""
+    """Compute every figure for every surveyed agency, level and the whole campaign from one snapshot of the
+    responses, and store it as a new run in one transaction with an audit row: a crash leaves no run at all.
+    Only responses not excluded by a recorded decision count. A campaign that is closed (or already
+    computed/appraised) moves to "computed"; an open campaign gets an interim run and stays open. With a job,
+    its progress counters move at each step, and a job that already made its run returns that run.
+    Raises ComputeError for a draft or published campaign."""
     if job is not None and (done := IndexRun.objects.filter(job=job).first()):
         return done  # a redelivered job: its run exists (perhaps published since); never compute twice
     if campaign.state in (CampaignState.DRAFT, CampaignState.PUBLISHED):
@@ -69,22 +53,25 @@ def compute_campaign_index(*, campaign: Campaign, acting_user=None, job=None) ->
         )
     plan = plan_for(campaign)
     _progress(job, 0)
-    # 1. Read every input in one snapshot (a read-only transaction; REPEATABLE READ on PostgreSQL): the
-    # counts come from the campaign's tally and the responses stored since (reports.services.tallies).
-    close_upto = closable_upto()
-    with snapshot():
-        inputs = read_inputs(campaign, plan, close_upto=close_upto)
-        participants = _participants(campaign)
+    # 1. Read every input in one snapshot: the counts per agency (one GROUP BY), the exclusions, the agencies.
+    # REPEATABLE READ when this is the outermost transaction (inside another one, the caller's isolation holds).
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        counted = aggregate(campaign, plan)
+        participants = list(campaign.participants.select_related("agency"))
     # Progress is written between the transactions, so the officer's screen sees it as it happens.
     _progress(job, 1)
-    # 2. Every figure, in Python, from the counts (no query per response).
-    agency_rows = _agency_rows(campaign, plan, participants, inputs)
-    groups = _groups(campaign, plan, participants, inputs.names, agency_rows)
+    # 2. Every figure, in Python, from the counts (one row per agency, never one per response).
+    agency_rows = _agency_rows(campaign, plan, participants, counted)
+    groups = _groups(campaign, plan, participants, agency_rows)
     _changes(campaign, plan, agency_rows)
     _progress(job, 2)
     # 3. Write the run whole, or not at all.
     with transaction.atomic():
-        run = _write_run(campaign, plan, inputs, participants, agency_rows, groups, acting_user, job)
+        run = _write_run(campaign, plan, counted, participants, agency_rows, groups, acting_user, job)
     _progress(job, 3)
     return run
 
@@ -94,21 +81,25 @@ def _progress(job, step: int) -> None:
         report_progress(job, done=step, total=3)
 
 
-def _agency_rows(campaign: Campaign, plan: Plan, participants: list[Participant], inputs: Inputs) -> dict[int, dict]:
-    no_counts = [0] * len(inputs.names)
-    table = [inputs.counts.get(p.agency_id, no_counts) for p in participants]
-    values = formulas.figures_table(inputs.names, table, plan, campaign.methodology.scoring)
+def _agency_rows(
+    campaign: Campaign, plan: Plan, participants: list[CampaignAgency], counted: Aggregate
+) -> dict[int, dict]:
+    excluded: dict[int, int] = defaultdict(int)
+    for agency_id, _rule, n, _fingerprint in counted.excluded:
+        excluded[agency_id] += n
     rows = {}
-    for participant, agency_counts, agency_figures in zip(participants, table, values, strict=True):
-        agency_id = participant.agency_id
-        rows[agency_id] = {
-            "agency_id": agency_id,
+    for participant in participants:
+        agency = participant.agency
+        counts = counted.counts.get(agency.pk, NO_RESPONSES)
+        values = formulas.figures(counts, plan, campaign.methodology.scoring)
+        rows[agency.pk] = {
+            "agency": agency,
             "participant": participant,
-            "level": LEVEL_OF_KIND.get(participant.kind, participant.kind),
-            "counts": agency_counts,  # in the order of inputs.names (zeros for an agency without responses)
-            "figures": agency_figures,
-            "excluded": inputs.excluded.get(agency_id, 0),
-            "enough_sample": agency_figures["n"] >= participant.min_sample and agency_figures["n"] > 0,
+            "level": LEVEL_OF_KIND.get(agency.kind, agency.kind),
+            "counts": counts,
+            "figures": values,
+            "excluded": excluded.get(agency.pk, 0),
+            "enough_sample": values["n"] >= participant.min_sample and values["n"] > 0,
             "rank": None,
         }
     by_level = defaultdict(list)
@@ -121,27 +112,22 @@ def _agency_rows(campaign: Campaign, plan: Plan, participants: list[Participant]
     return rows
 
 
-def _groups(campaign: Campaign, plan: Plan, participants, names: list[str], agency_rows) -> dict[str, dict]:
+def _groups(campaign: Campaign, plan: Plan, participants, agency_rows) -> dict[str, dict]:
     """Per level and for the whole campaign: pooled over the responses (sums of counts), or, when the
     campaign gives agencies weights, the weighted mean of the agencies' figures."""
     members = defaultdict(list)
     for row in agency_rows.values():
         members[row["level"]].append(row)
-    pooled = {level: _column_sums([r["counts"] for r in rows], len(names)) for level, rows in members.items()}
-    if members:  # the campaign pools its levels
-        members[CAMPAIGN_GROUP] = list(agency_rows.values())
-        pooled[CAMPAIGN_GROUP] = _column_sums(list(pooled.values()), len(names))
+        members[CAMPAIGN_GROUP].append(row)
     weighted = any(p.weight is not None for p in participants)
     scoring = campaign.methodology.scoring
-    levels = [key for key in members if key != CAMPAIGN_GROUP]  # in the order they were first met
-    keys = [*levels[:1], CAMPAIGN_GROUP, *levels[1:]] if members else []
     groups = {}
-    for key, values in zip(keys, formulas.figures_table(names, [pooled[k] for k in keys], plan, scoring), strict=True):
-        rows = members[key]
-        counts = dict(zip(names, pooled[key], strict=True))
+    for key, rows in members.items():
+        pooled = formulas.add_counts(r["counts"] for r in rows)
+        values = formulas.figures(pooled, plan, scoring)
         if weighted:
             values = _weighted(values, rows)
-        values["drivers"] = formulas.drivers(counts, plan)
+        values["drivers"] = formulas.drivers(pooled, plan)
         values["agencies"] = len(rows)
         values["ranked"] = sum(1 for r in rows if r["rank"] is not None)
         values["excluded"] = sum(r["excluded"] for r in rows)
@@ -149,13 +135,8 @@ def _groups(campaign: Campaign, plan: Plan, participants, names: list[str], agen
         sipas_values = [r["figures"]["sipas"] for r in rows if r["figures"]["sipas"] is not None]
         values["sipas_min"] = min(sipas_values, default=None)
         values["sipas_max"] = max(sipas_values, default=None)
-        groups[key] = {"figures": values, "counts": counts}
+        groups[key] = {"figures": values, "counts": pooled}
     return groups
-
-
-def _column_sums(rows: list[list[int]], width: int) -> list[int]:
-    """The sums of many lists of counts, count by count (pooling agencies or levels)."""
-    return [sum(column) for column in zip(*rows, strict=True)] if rows else [0] * width
 
 
 def _weighted(values: dict, rows: list[dict]) -> dict:
@@ -253,31 +234,41 @@ def _changes(campaign: Campaign, plan: Plan, agency_rows: dict[int, dict]) -> No
         }
 
 
-def _checksum(campaign: Campaign, plan: Plan, fingerprint: dict, participants) -> str:
+def _checksum(campaign: Campaign, plan: Plan, counted: Aggregate, participants) -> str:
+    """SHA-256 of everything a run is computed from: the methodology and its plan, the surveyed agencies with
+    their minimum samples and weights, and the responses (per agency, how many were counted and the fingerprint
+    of their ids and answers; per agency and rule, the excluded ones). Equal inputs give an equal checksum."""
     inputs = {
         "methodology": campaign.methodology.code,
         "scoring": campaign.methodology.scoring,
-        "responses": [fingerprint["all"], fingerprint["excluded"]],
-        "agencies": sorted([p.agency_id, p.min_sample, p.weight] for p in participants),
         "plan": [plan.scaled, plan.choices, plan.multi, plan.factors, plan.overall, plan.positive_min],
+        "agencies": sorted([p.agency_id, p.min_sample, p.weight] for p in participants),
+        "counted": sorted([a, counts["n"], counted.fingerprints[a]] for a, counts in counted.counts.items()),
+        "excluded": [list(group) for group in counted.excluded],
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _write_run(campaign, plan, inputs: Inputs, participants, agency_rows, groups, acting_user, job) -> IndexRun:
-    fingerprint = inputs.fingerprint
+def _excluded_by_rule(counted: Aggregate) -> dict[str, int]:
+    by_rule: dict[str, int] = defaultdict(int)
+    for _agency_id, rule, n, _fingerprint in counted.excluded:
+        by_rule[rule or "manual"] += n
+    return dict(sorted(by_rule.items()))
+
+
+def _write_run(campaign, plan, counted: Aggregate, participants, agency_rows, groups, acting_user, job) -> IndexRun:
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    store_tally(inputs, locked)
     number = (locked.runs.aggregate(last=Max("number"))["last"] or 0) + 1
     totals = groups.get(CAMPAIGN_GROUP, {"figures": {"n": 0}})["figures"]
+    excluded_by_rule = _excluded_by_rule(counted)
     run = IndexRun.objects.create(
         campaign=locked,
         number=number,
         scoring=campaign.methodology.scoring,
-        checksum=_checksum(campaign, plan, fingerprint, participants),
+        checksum=_checksum(campaign, plan, counted, participants),
         responses_counted=totals["n"],
-        responses_excluded=sum(fingerprint["excluded_by_rule"].values()),
-        excluded_by_rule=fingerprint["excluded_by_rule"],
+        responses_excluded=sum(excluded_by_rule.values()),
+        excluded_by_rule=excluded_by_rule,
         summary={
             "groups": sorted(groups),
             "interim": locked.state == CampaignState.OPEN,
@@ -286,11 +277,24 @@ def _write_run(campaign, plan, inputs: Inputs, participants, agency_rows, groups
             "sipas": totals.get("sipas"),
             "hl": totals.get("hl"),
         },
-        count_names=inputs.names,
         computed_by=acting_user,
         job=job,
     )
-    _write_agency_results(run, agency_rows.values())
+    AgencyResult.objects.bulk_create(
+        AgencyResult(
+            run=run,
+            agency=row["agency"],
+            level=row["level"],
+            n=row["figures"]["n"],
+            excluded=row["excluded"],
+            sipas=row["figures"]["sipas"],
+            rank=row["rank"],
+            enough_sample=row["enough_sample"],
+            figures=row["figures"],
+            counts=row["counts"],
+        )
+        for row in agency_rows.values()
+    )
     if settings.COMPUTE_FAULT_PAUSE_SECONDS:  # tests kill the worker here (see sipas/settings.py)
         time.sleep(settings.COMPUTE_FAULT_PAUSE_SECONDS)
     GroupResult.objects.bulk_create(
@@ -312,64 +316,3 @@ def _write_run(campaign, plan, inputs: Inputs, participants, agency_rows, groups
         actor=acting_user, action="index.computed", target=run, checksum=run.checksum, counted=run.responses_counted
     )
     return run
-
-
-def _write_agency_results(run: IndexRun, rows) -> None:
-    """One row per agency, its counts stored as [] when it has no responses. On PostgreSQL by COPY, the JSON written by orjson: a thousand agencies carry about
-    4 MB of JSON (figures about 2.9 kB each, counts 0.9 kB), which json.dumps and an INSERT with ten thousand
-    parameters took three times as long to write (the bench of compute_index)."""
-    values = [
-        (run.pk, row["agency_id"], row["level"], row["figures"]["n"], row["excluded"], row["figures"]["sipas"],
-         row["rank"], row["enough_sample"], row["figures"], row["counts"] if row["figures"]["n"] else [])
-        for row in rows
-    ]  # fmt: skip
-    fields = ("run", "agency", "level", "n", "excluded", "sipas", "rank", "enough_sample", "figures", "count_values")
-    if connection.vendor != "postgresql":
-        attributes = [AgencyResult._meta.get_field(name).attname for name in fields]
-        AgencyResult.objects.bulk_create(AgencyResult(**dict(zip(attributes, v, strict=True))) for v in values)
-        return
-    meta, quote = AgencyResult._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
-    with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", _PiecesFile(_copy_lines(values)))
-
-
-def _copy_lines(values, rows_per_piece: int = 50) -> Iterator[str]:
-    """The rows as COPY text, a few dozen at a time, each row's JSON written by orjson."""
-    dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
-    lines = []
-    for *plain, figures, counts in values:
-        json_texts = (dumps(figures, option=option).decode(), dumps(counts, option=option).decode())
-        lines.append("\t".join(map(_copy_text, (*plain, *json_texts))))
-        if len(lines) == rows_per_piece:
-            yield "\n".join(lines) + "\n"
-            lines = []
-    if lines:
-        yield "\n".join(lines) + "\n"
-
-
-class _PiecesFile:
-    """A file for COPY FROM STDIN whose read() makes the next piece of text only when it is asked for. psycopg
-    sends each piece as soon as it has it, so PostgreSQL parses and stores rows while Python still writes the
-    next ones: the two processes work side by side instead of one after the other (two CPUs)."""
-
-    def __init__(self, pieces: Iterator[str]):
-        self._pieces = pieces
-
-    def read(self, size: int = -1) -> str:
-        return next(self._pieces, "")
-
-
-def _copy_text(value) -> str:
-    """A value in COPY's text format: \\N for NULL, t/f, and text with its backslashes, tabs and newlines
-    escaped (JSON text has no raw tab or newline, but every text is escaped all the same)."""
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, float):
-        return repr(value)
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text

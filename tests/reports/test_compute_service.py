@@ -92,6 +92,29 @@ def test_checksum_changes_when_a_response_is_added(tree, make_index_campaign, ad
     assert compute_campaign_index(campaign=campaign).checksum != first.checksum
 
 
+def test_checksum_does_not_depend_on_the_order_responses_are_stored_in(tree, make_index_campaign, add_index_responses):
+    campaign = make_index_campaign()
+    add_index_responses(campaign, tree["06001"], {"HL_TC": 5}, {"HL_TC": 3})
+    first = compute_campaign_index(campaign=campaign)
+    # The same rows written again in another physical order (updated rows move to the end of the table).
+    first_response = campaign.responses.order_by("pk").first()
+    Response.objects.filter(pk=first_response.pk).update(channel="web")
+    Response.objects.filter(pk=first_response.pk).update(channel="paper")
+
+    assert compute_campaign_index(campaign=campaign).checksum == first.checksum
+
+
+def test_checksum_changes_when_the_answers_of_a_counted_response_change(tree, make_index_campaign, add_index_responses):
+    campaign = make_index_campaign()
+    add_index_responses(campaign, tree["06001"], {"HL_TC": 5, "HL": 4}, {"HL_TC": 3})
+    first = compute_campaign_index(campaign=campaign)
+
+    # Never done by the portal (answers are not edited once stored), but a run must not claim the same inputs.
+    Response.objects.filter(pk=campaign.responses.order_by("pk").first().pk).update(answers={"HL_TC": 4, "HL": 5})
+
+    assert compute_campaign_index(campaign=campaign).checksum != first.checksum
+
+
 def test_checksum_changes_when_a_decision_changes(tree, make_index_campaign, add_index_responses):
     campaign = make_index_campaign()
     add_index_responses(campaign, tree["06001"], {"HL_TC": 5}, {"HL_TC": 4})

@@ -4,7 +4,6 @@ same job run again by a fresh worker makes exactly one run, however often the ta
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -57,39 +56,16 @@ def finished_job(job: Job, worker, timeout: float = 60) -> Job:
 OPEN_RUN_TRANSACTION = """
     SELECT pid FROM pg_stat_activity
     WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'
-      AND (query LIKE 'INSERT INTO "reports_agencyresult"%%' OR query LIKE 'COPY "reports_agencyresult"%%')
+      AND query LIKE 'INSERT INTO "reports_agencyresult"%%'
 """
 
 
 def postgres_sessions_paused_after_writing_agency_results() -> list[int]:
     """Sessions whose transaction is open and whose last statement wrote AgencyResult rows: the worker paused
-    by COMPUTE_FAULT_PAUSE_SECONDS right after writing the AgencyResult rows (COPY on PostgreSQL)."""
+    by COMPUTE_FAULT_PAUSE_SECONDS right after writing the AgencyResult rows."""
     with connection.cursor() as cursor:
         cursor.execute(OPEN_RUN_TRANSACTION)
         return [pid for (pid,) in cursor.fetchall()]
-
-
-def sqlite_write_transaction_is_open() -> bool:
-    """Another connection holds the database's write lock (the worker's BEGIN IMMEDIATE transaction)."""
-    probe = sqlite3.connect(str(connection.settings_dict["NAME"]), timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:
-        return True
-    else:
-        probe.execute("ROLLBACK")
-        return False
-    finally:
-        probe.close()
-
-
-def sqlite_write_transaction_stays_open() -> bool:
-    """The write lock is held now and still 1.5 s later: the worker's paused transaction, not a short
-    statement (claiming the job, recording progress)."""
-    if not sqlite_write_transaction_is_open():
-        return False
-    time.sleep(1.5)
-    return sqlite_write_transaction_is_open()
 
 
 def wait_until_the_run_is_written_but_not_committed(job: Job, worker) -> None:
@@ -103,20 +79,12 @@ def wait_until_the_run_is_written_but_not_committed(job: Job, worker) -> None:
         return job.state == Job.State.RUNNING
 
     wait_until(job_is_running, timeout=30, what=f"job {job.pk} to be running", worker=worker)
-    if connection.vendor == "postgresql":
-        wait_until(
-            postgres_sessions_paused_after_writing_agency_results,
-            timeout=30,
-            what="the worker's transaction to write AgencyResult rows",
-            worker=worker,
-        )
-    else:
-        wait_until(
-            sqlite_write_transaction_stays_open,
-            timeout=30,
-            what="the worker's write transaction to stay open",
-            worker=worker,
-        )
+    wait_until(
+        postgres_sessions_paused_after_writing_agency_results,
+        timeout=30,
+        what="the worker's transaction to write AgencyResult rows",
+        worker=worker,
+    )
 
 
 def wait_until_postgres_ended_the_killed_session() -> None:
@@ -161,8 +129,7 @@ def test_worker_killed_mid_run_leaves_no_half_written_run(start_index_worker, wo
 
     paused.kill()
 
-    if connection.vendor == "postgresql":
-        wait_until_postgres_ended_the_killed_session()
+    wait_until_postgres_ended_the_killed_session()
     assert_no_run_written()
     job.refresh_from_db()
     assert (job.state, job.attempts) == (Job.State.RUNNING, 1)
@@ -188,8 +155,7 @@ def test_job_of_a_killed_worker_runs_again_to_exactly_one_run(start_index_worker
     job = enqueue_compute(campaign=worker_campaign)
     wait_until_the_run_is_written_but_not_committed(job, paused)
     paused.kill()
-    if connection.vendor == "postgresql":
-        wait_until_postgres_ended_the_killed_session()
+    wait_until_postgres_ended_the_killed_session()
     assert_no_run_written()
     fresh = start_index_worker()
 
@@ -219,8 +185,7 @@ def test_a_computation_whose_worker_was_killed_gives_way_to_a_new_one(start_inde
     wait_until_the_run_is_written_but_not_committed(killed_job, paused)
     assert enqueue_compute(campaign=worker_campaign).pk == killed_job.pk  # alive: waited for, not doubled
     paused.kill()
-    if connection.vendor == "postgresql":
-        wait_until_postgres_ended_the_killed_session()
+    wait_until_postgres_ended_the_killed_session()
     fresh = start_index_worker()
     time.sleep(3.5)  # three silent heartbeats
 
