@@ -14,4 +14,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Open campaigns whose period has ended close at 00:05 local time (a second run the same day does nothing).
     "close-expired-campaigns": {"task": "surveys.close_expired_campaigns", "schedule": crontab(hour=0, minute=5)},
+    # Jobs queued while the broker was down are sent again; jobs nobody ran for a day expire.
+    "resend-jobs": {"task": "sipas.resend_jobs", "schedule": 60.0},
 }

@@ -22,10 +22,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import kombu.exceptions
+import redis.exceptions
 from django.conf import settings
 from django.core.files.base import File
 from django.db import DatabaseError, connections, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +36,8 @@ from sipas.celery import app as celery_app
 from sipas.models import Job
 
 logger = logging.getLogger(__name__)
+# What sending a task raises when the broker (or the result backend) cannot be reached.
+BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 JobHandler = Callable[[Job], dict[str, Any]]
 _HANDLERS: dict[str, JobHandler] = {}
@@ -66,9 +70,44 @@ def enqueue_job(
     if upload is not None:
         job.upload.save(upload.name, upload, save=False)
     job.save()
-    # The task by its name (sipas/tasks.py), so this module and the task's need not import each other.
-    transaction.on_commit(lambda: celery_app.tasks["sipas.run_job"].delay(job.pk))
+    transaction.on_commit(lambda: send_job(job.pk))
     return job
+
+
+def send_job(job_id: int) -> bool:
+    """Hand a queued job's task to the broker and record when. When the broker cannot be reached, the job stays
+    queued and unsent (its page says so) and this returns False: `resend_jobs` sends it again later, so a
+    Redis outage neither fails the officer's request nor blocks the job for good."""
+    try:
+        # The task by its name (sipas/tasks.py), so this module and the task's need not import each other.
+        celery_app.tasks["sipas.run_job"].delay(job_id)
+    except BROKER_ERRORS:
+        logger.warning("job %s: the broker could not be reached; it will be sent again", job_id, exc_info=True)
+        return False
+    Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(sent_at=timezone.now())
+    return True
+
+
+def resend_jobs() -> dict[str, int]:
+    """Celery beat, every minute: send again each queued job the broker never took (unsent for over a minute,
+    or sent over JOB_RESEND_AFTER_SECONDS ago and still not claimed by a worker, e.g. a message lost with
+    Redis), and record as failed each job still queued JOB_EXPIRE_HOURS after it was created (nobody ran it;
+    nothing changed). A job sent twice runs once: run_job claims it by a conditional update."""
+    now = timezone.now()
+    expired = Job.objects.filter(
+        state=Job.State.QUEUED, created_at__lt=now - timedelta(hours=settings.JOB_EXPIRE_HOURS)
+    ).update(
+        state=Job.State.FAILED,
+        finished_at=now,
+        errors=[{"message": _("No worker took this job within %(hours)s hours; nothing was changed. Start it again.")
+                 % {"hours": settings.JOB_EXPIRE_HOURS}}],
+    )  # fmt: skip
+    stale = Job.objects.filter(state=Job.State.QUEUED).filter(
+        Q(sent_at__isnull=True, created_at__lt=now - timedelta(seconds=60))
+        | Q(sent_at__lt=now - timedelta(seconds=settings.JOB_RESEND_AFTER_SECONDS))
+    )
+    sent = sum(send_job(pk) for pk in stale.values_list("pk", flat=True))
+    return {"sent": sent, "expired": expired}
 
 
 def report_progress(job: Job, *, done: int, total: int | None = None) -> None:

@@ -56,6 +56,8 @@ class Job(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the task was last handed to the broker; empty while the broker could not be reached (sipas.jobs).
+    sent_at = models.DateTimeField(_("sent to the workers"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Written when the job is claimed and then every JOB_HEARTBEAT_SECONDS while it runs (sipas.jobs).

@@ -128,14 +128,15 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
-    CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks keep no results: a job's outcome, progress and errors live in its row (sipas.models.Job), so sending a
+# task needs the broker alone.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -153,6 +154,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # A running job's process writes a sign of life this often (sipas.jobs); one silent for three times as long is
 # taken as lost with its worker, so a new computation of the same campaign no longer waits for it.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
+# A queued job sent this long ago and still not taken by a worker is sent again (sipas.jobs.resend_jobs); one
+# nobody ran for JOB_EXPIRE_HOURS is recorded as failed.
+JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 15 * 60)
+JOB_EXPIRE_HOURS = env_int("JOB_EXPIRE_HOURS", 24)
 # Fault-injection for tests only: seconds the index computation waits inside its transaction, after writing
 # part of a run, so a test can kill the worker there and show that nothing half-written remains.
 COMPUTE_FAULT_PAUSE_SECONDS = env_int("COMPUTE_FAULT_PAUSE_SECONDS", 0)

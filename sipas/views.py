@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Role
 from agencies.selectors import memberships_of
@@ -30,6 +31,27 @@ def workspace(request):
             "agency_results": results,
         },
     )
+
+
+# What a job's result holds, in words; keys without a label (internal ids) are not shown.
+RESULT_LABELS = {
+    "run_number": _("Run number"),
+    "responses_counted": _("Responses counted"),
+    "file": _("File"),
+    "bytes": _("Size (bytes)"),
+    "created": _("Agencies added"),
+    "updated": _("Agencies updated"),
+    "unchanged": _("Agencies unchanged"),
+    "rows": _("Rows read"),
+    "imported": _("Responses imported"),
+    "flagged": _("Responses flagged"),
+    "skipped": _("Rows already imported"),
+}
+KIND_TITLES = {
+    "reports.compute_index": _("Computing the index"),
+    "reports.render_report": _("Rendering a report"),
+    "agencies.import_file": _("Importing an agency list"),
+}
 
 
 def _own_job(request, job_id: int) -> Job:
@@ -67,7 +89,19 @@ def job_status(request, job_id: int):
         from surveys.models import Campaign
 
         campaign = Campaign.objects.filter(pk=job.params["campaign_id"]).first()
-    return render(request, "job_status.html", {"job": job, "campaign": campaign})
+    result = [(label, job.result[key]) for key, label in RESULT_LABELS.items() if key in job.result]
+    waiting_for_queue = job.state == Job.State.QUEUED and job.sent_at is None
+    return render(
+        request,
+        "job_status.html",
+        {
+            "job": job,
+            "campaign": campaign,
+            "result": result,
+            "title": KIND_TITLES.get(job.kind, _("Job")),
+            "waiting_for_queue": waiting_for_queue,
+        },
+    )
 
 
 def healthz(request):

@@ -4,6 +4,7 @@ and an enumerator, so every view can be tested for the right and the wrong actor
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -109,6 +110,19 @@ def database_url_for_subprocess() -> str:
     host = quote(db["HOST"] or "localhost", safe="")
     password = quote(db["PASSWORD"] or "", safe="")
     return f"postgres://{quote(db['USER'])}:{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def task_outcome(log: Path, task_id: str, timeout: float = 30) -> str:
+    """What a real worker logged as the return value of task `task_id` (tasks keep no results: a job's outcome
+    lives in its row), waiting for it up to `timeout` seconds."""
+    pattern = re.compile(rf"Task [\w.]+\[{re.escape(task_id)}\] succeeded in [\d.]+s: '?([^'\n]*)'?")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = pattern.search(log.read_text(errors="replace")) if log.exists() else None
+        if found:
+            return found.group(1)
+        time.sleep(0.1)
+    pytest.fail(f"task {task_id} did not finish within {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 @pytest.fixture

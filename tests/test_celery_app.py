@@ -41,5 +41,5 @@ def test_beat_schedule_names_registered_tasks():
 
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert scheduled == {"surveys.close_expired_campaigns"}
+    assert scheduled == {"surveys.close_expired_campaigns", "sipas.resend_jobs"}
     assert scheduled <= set(app.tasks)

@@ -66,9 +66,10 @@ def test_media_files_are_not_served_at_their_address_in_any_mode(db, settings, d
     """Rendered reports and uploads are reached only through views that check who asks (job-download)."""
     import importlib
 
-    import sipas.urls
     from django.core.files.storage import default_storage
     from django.urls import clear_url_caches
+
+    import sipas.urls
 
     settings.DEBUG = debug
     importlib.reload(sipas.urls)  # the URLs as a process started in this mode builds them

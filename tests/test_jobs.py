@@ -15,6 +15,7 @@ from agencies.models import Agency
 from sipas.jobs import JobFailed, abandon_if_lost, enqueue_job, is_lost, job_handler, report_progress, run_job
 from sipas.models import Job
 from sipas.tasks import run_job_task
+from tests.conftest import task_outcome
 
 CALLS: list[int] = []
 
@@ -261,8 +262,8 @@ def test_worker_runs_a_job_delivered_twice_only_once(celery_worker_process, acto
     first = run_job_task.delay(job.pk)
     second = run_job_task.delay(job.pk)
 
-    assert first.get(timeout=30) == Job.State.DONE
-    assert second.get(timeout=30) == Job.State.DONE
+    assert task_outcome(celery_worker_process.log, first.id) == Job.State.DONE
+    assert task_outcome(celery_worker_process.log, second.id) == Job.State.DONE
     job.refresh_from_db()
     assert job.attempts == 1
     assert job.result["created"] == 1
