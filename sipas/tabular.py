@@ -66,17 +66,63 @@ def _open_binary(source) -> IO[bytes]:
     return source
 
 
+# An XLSX file is a zip of XML parts. A "zip bomb" workbook of a few hundred kilobytes can expand to gigabytes
+# (one 400 MB shared string took 3 GB of memory): the sizes the zip declares are checked before anything is
+# parsed. The shared strings are read whole by openpyxl, so they get the smallest cap; worksheets are streamed.
+# Real workbooks compress text about 5 to 20 times; a part that expands over 100 times and to more than a few
+# megabytes is not a spreadsheet anyone typed.
+XLSX_MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+XLSX_MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_CHECKED_ABOVE_BYTES = 8 * 1024 * 1024
+CELL_MAX_CHARS = 32_767  # Excel's own limit for one cell: a longer one was not written by Excel
+
+
+def check_xlsx_sizes(stream: IO[bytes]) -> None:
+    """Refuse a workbook whose parts expand beyond the caps above, before parsing it. Raises UnreadableFile."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(_("The file is not a valid Excel workbook (.xlsx).")) from exc
+    finally:
+        stream.seek(0)
+    total = sum(part.file_size for part in parts)
+    too_big = total > XLSX_MAX_TOTAL_BYTES
+    for part in parts:
+        if part.filename.endswith("sharedStrings.xml") and part.file_size > XLSX_MAX_SHARED_STRINGS_BYTES:
+            too_big = True
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > XLSX_RATIO_CHECKED_ABOVE_BYTES and ratio > XLSX_MAX_RATIO:
+            too_big = True
+    if too_big:
+        raise UnreadableFile(
+            _(
+                "The workbook expands to %(size)s MB when opened, far more than its data can take: it was not saved "
+                "by a spreadsheet program as usual. Save it again from Excel, or export the sheet as a UTF-8 CSV file."
+            )
+            % {"size": total // (1024 * 1024)}
+        )
+
+
 def _read_xlsx(source):
     from openpyxl import load_workbook
 
     stream = _open_binary(source)  # a missing path raises FileNotFoundError for the caller to report
+    check_xlsx_sizes(stream)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
+    except SyntaxError as exc:  # xml.etree's ParseError: a part of the workbook is not well-formed XML
+        raise UnreadableFile(_("The workbook's first sheet is damaged and cannot be read.")) from exc
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile(_("The file is not a valid Excel workbook (.xlsx).")) from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header_cells = next(rows, None)
+    try:
+        header_cells = next(rows, None)
+    except (SyntaxError, ValueError, KeyError) as exc:
+        workbook.close()
+        raise UnreadableFile(_("The workbook's first sheet is damaged and cannot be read.")) from exc
     if header_cells is None:
         workbook.close()
         raise UnreadableFile(_("The workbook's first sheet is empty: row 1 must hold the column names."))
@@ -87,7 +133,14 @@ def _read_xlsx(source):
             for number, cells in enumerate(rows, start=2):
                 if cells is None or all(cell is None or str(cell).strip() == "" for cell in cells):
                     continue
+                if any(isinstance(cell, str) and len(cell) > CELL_MAX_CHARS for cell in cells):
+                    raise UnreadableFile(
+                        _("Row %(row)s holds a cell longer than a spreadsheet cell can be (%(limit)s characters).")
+                        % {"row": number, "limit": CELL_MAX_CHARS}
+                    )
                 yield number, {key: cells[i] if i < len(cells) else None for i, key in enumerate(header) if key}
+        except (SyntaxError, ValueError, KeyError) as exc:  # malformed sheet XML found while streaming it
+            raise UnreadableFile(_("The workbook's first sheet is damaged and cannot be read.")) from exc
         finally:
             workbook.close()
 
