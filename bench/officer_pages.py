@@ -115,7 +115,8 @@ def officer():
 
 
 def measure(client, url: str, requests: int) -> tuple[list[float], int]:
-    """Server times of `requests` GETs after an untimed first one, and the number of queries of one."""
+    """Server times of `requests` GETs after an untimed first one, the CPU time of this process in each (Python's
+    share, which other work on a shared machine disturbs less), and the number of queries of one."""
     from django.db import connection
 
     queries = []
@@ -128,13 +129,14 @@ def measure(client, url: str, requests: int) -> tuple[list[float], int]:
         first = client.get(url, secure=True)
     if first.status_code != 200:
         raise SystemExit(f"GET {url} answered {first.status_code}")
-    times = []
+    times, cpu = [], []
     for _i in range(requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url, secure=True)
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         assert response.status_code == 200
-    return times, len(queries)
+    return times, cpu, len(queries)
 
 
 def main() -> None:
@@ -178,10 +180,11 @@ def main() -> None:
         client.cookies["django_language"] = "vi"
         client.force_login(officer())
         for url in (f"/index/{slug}/", f"/index/{slug}/agency/{AGENCY_PAGE}/"):
-            times, queries = measure(client, url, args.requests)
+            times, cpu, queries = measure(client, url, args.requests)
             print(
                 f"GET {url}: median {statistics.median(times) * 1000:.0f} ms (lowest {min(times) * 1000:.0f}, "
-                f"highest {max(times) * 1000:.0f}; {len(times)} requests), {queries} queries",
+                f"highest {max(times) * 1000:.0f}; {len(times)} requests; Python CPU median "
+                f"{statistics.median(cpu) * 1000:.0f} ms), {queries} queries",
                 flush=True,
             )
     finally:
