@@ -34,10 +34,9 @@ from reports.models import ActionPlan, AgencyResult, IndexRun
 from reports.officer_forms import ActionPlanForm, ActionPlanUpdateForm, AppraisalForm, RunForm
 from reports.presentation import (
     CAMPAIGN,
-    Figures,
     Level,
     Questionnaire,
-    factor_bars,
+    factor_chart,
     interval,
     number,
     present_agency,
@@ -173,7 +172,7 @@ def _latest_run_context(campaign: Campaign, run: IndexRun, appraisal_form: Appra
         "agency_urls": reverse("index:agency", kwargs={"slug": campaign.slug, "code": "-"}).removesuffix("-/"),
         "headline": presentation.overall,
         "headline_drivers": presentation.group_drivers(CAMPAIGN),
-        "campaign_factor_chart": _factor_chart(presentation.group_figures(CAMPAIGN), _("whole campaign"))
+        "campaign_factor_chart": embed(factor_chart(presentation.group_figures(CAMPAIGN), whose=_("whole campaign")))
         if presentation.overall.n is not None
         else None,
         "levels": [
@@ -197,15 +196,6 @@ def _ranking_chart(campaign: Campaign, level: Level) -> str:
             "their minimum sample are drawn lighter and are not ranked."
         ),
         target=campaign.target_percent,
-    )
-    return embed(svg)
-
-
-def _factor_chart(figures: Figures, whose: str) -> str:
-    svg = charts.factor_chart(
-        factor_bars(figures),
-        title=_("Evaluation and satisfaction per factor: %(whose)s") % {"whose": whose},
-        description=_("For each factor, the evaluation index of its criteria and the satisfaction index, 0–100."),
     )
     return embed(svg)
 
@@ -319,7 +309,7 @@ def _agency_context(request, access: AgencyAccess, questionnaire: Questionnaire,
             "level": presentation.level,
             "previous_name": _previous_name(row.change.previous_campaign, trend) if row.change else "",
             "figures": figures,
-            "factor_chart": _factor_chart(figures, agency.name),
+            "factor_chart": embed(factor_chart(figures, whose=agency.name)),
             "weakest": weakest,
             "weakest_codes": {c.code for c in weakest},
             "trend_rows": [_trend_row(r, agency, campaign) for r in [*trend, result]],

@@ -25,7 +25,7 @@ from reports.presentation import (
     CAMPAIGN,
     Level,
     count,
-    factor_bars,
+    factor_chart,
     number,
     present_agency,
     present_run,
@@ -102,7 +102,7 @@ def agency_results(request, slug: str, agency_code: str):
         "row": presentation.row,
         "level": presentation.level,
         "figures": figures,
-        "factor_chart": _factor_chart(presentation),
+        "factor_chart": inline_svg(factor_chart(figures, whose=presentation.row.name, width=FACTOR_CHART_WIDTH)),
         "expectations_chart": _expectations_chart(figures) if figures.expectations else None,
     }
     return render(request, "reports/public/agency_results.html", context)
@@ -201,16 +201,6 @@ def _method(run: IndexRun) -> dict:
         "ranking": ranking_note(),
         "uncertainty": uncertainty_note(),
     }
-
-
-def _factor_chart(presentation) -> str:
-    chart = charts.factor_chart(
-        factor_bars(presentation.figures),
-        title=_("Evaluation and satisfaction per factor: %(agency)s") % {"agency": presentation.row.name},
-        description=_("For each factor, the evaluation index of its criteria and the satisfaction index, 0–100."),
-        width=FACTOR_CHART_WIDTH,
-    )
-    return inline_svg(chart)
 
 
 def _expectations_chart(figures) -> str:

@@ -1,5 +1,5 @@
-"""One presenter of a run's figures for every page and document: typed rows built once from a run (rows.py)
-and the words and number formats they read in (labels.py)."""
+"""One presenter of a run's figures for every page and document: typed rows (rows.py) built once from a run
+(presenter.py), and the words and number formats they read in (labels.py)."""
 
 from reports.presentation.labels import (
     LEVEL_COLUMNS,
@@ -21,9 +21,19 @@ from reports.presentation.labels import (
     signed,
     uncertainty_note,
 )
-from reports.presentation.rows import (
+from reports.presentation.presenter import (
     CAMPAIGN,
     AgencyPresentation,
+    Questionnaire,
+    RunPresentation,
+    factor_bars,
+    factor_chart,
+    present_agency,
+    present_run,
+    ranking_bars,
+    share_bars,
+)
+from reports.presentation.rows import (
     AgencyRow,
     Change,
     CriterionRow,
@@ -34,21 +44,14 @@ from reports.presentation.rows import (
     Figures,
     GroupRow,
     Level,
-    Questionnaire,
-    RunPresentation,
     ShareRow,
     Threshold,
-    factor_bars,
-    present_agency,
-    present_run,
-    ranking_bars,
-    share_bars,
 )
 
 __all__ = [
     "CAMPAIGN", "LEVELS", "LEVEL_COLUMNS", "LEVEL_TITLES", "AgencyPresentation", "AgencyRow", "Change",
     "CriterionRow", "DriverRow", "FactRow", "FactorRow", "Figure", "Figures", "GroupRow", "Level", "Questionnaire",
-    "RunPresentation", "ShareRow", "Threshold", "count", "day", "factor_bars", "interval", "level_column",
+    "RunPresentation", "ShareRow", "Threshold", "count", "day", "factor_bars", "factor_chart", "interval", "level_column",
     "level_order", "level_title", "moment", "number", "option_label", "present_agency", "present_run",
     "rank_change_text", "ranking_bars", "ranking_note", "real_text", "rule_label", "share_bars", "signed",
     "uncertainty_note",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from reports import charts
 from reports.comments import THEMES
 from reports.models import IndexRun
-from reports.presentation import CAMPAIGN, Figures, Level, count, factor_bars, number, ranking_bars, share_bars
+from reports.presentation import CAMPAIGN, Figures, Level, count, factor_chart, number, ranking_bars, share_bars
 from reports.rendering.report import CHART_ROWS, WEAKEST_CRITERIA, Report, _cover, _method, load_report
 
 
@@ -74,11 +74,7 @@ def _overall(report: Report, columns) -> dict:
     overall = presentation.overall
     target = report.campaign.target_percent
     figures = presentation.group_figures(CAMPAIGN)
-    chart = charts.factor_chart(
-        factor_bars(figures),
-        title=_("Evaluation and satisfaction per factor, whole campaign"),
-        description=_("For each factor, the evaluation index of its criteria and the satisfaction index, 0–100."),
-    )
+    chart = factor_chart(figures, whose=_("whole campaign"))
     # The driver analysis: per factor, r for the whole campaign (rows ordered by it, strongest first) and per level.
     per_group = [{d.code: d for d in presentation.group_drivers(group.key)} for group, _figures in columns]
     drivers = [
