@@ -5,11 +5,11 @@ use, `Questionnaire`): a template that reads the rows never reaches the database
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from reports import charts
@@ -175,36 +175,45 @@ def _change(change: dict | None) -> Change | None:
     )
 
 
-def _agency_row(result: AgencyResult, target: float | None, tied: bool = False) -> AgencyRow:
-    figures = result.figures
-    intervals = figures.get("intervals") or {}
-    return AgencyRow(
-        agency_id=result.agency_id,
-        code=result.agency.code,
-        name=result.agency.name,
-        level=result.level,
-        rank=result.rank,
-        tied=tied,
-        n=result.n,
-        excluded=result.excluded,
-        minimum=result.minimum,
-        enough_sample=result.enough_sample,
-        sipas=Figure(result.sipas, intervals.get("sipas")),
-        hl=Figure(figures.get("hl"), intervals.get("hl")),
-        change=_change(figures.get("change")),
-        meets_target=None if target is None or result.sipas is None else result.sipas >= target,
+# What a ranking reads of each stored agency result: its columns, its agency's code and name, its minimum sample
+# and its figures, as plain values (a thousand model instances cost more than the query).
+STORED = ("agency_id", "level", "rank", "n", "excluded", "sipas", "enough_sample", "figures", "code", "name", "minimum")
+
+
+def _stored_results(run: IndexRun):
+    """The run's agency results as STORED values, in one query."""
+    minimum = CampaignAgency.objects.filter(campaign_id=run.campaign_id, agency_id=OuterRef("agency_id"))
+    return run.agency_results.annotate(
+        code=F("agency__code"), name=F("agency__name"), minimum=Subquery(minimum.values("min_sample")[:1])
     )
 
 
-def _ranking_order(result: AgencyResult) -> tuple:
+def _agency_row(stored: Mapping, target: float | None, tied: bool = False) -> AgencyRow:
+    figures = stored["figures"]
+    intervals = figures.get("intervals") or {}
+    sipas = stored["sipas"]
+    return AgencyRow(
+        agency_id=stored["agency_id"],
+        code=stored["code"],
+        name=stored["name"],
+        level=stored["level"],
+        rank=stored["rank"],
+        tied=tied,
+        n=stored["n"],
+        excluded=stored["excluded"],
+        minimum=stored["minimum"],
+        enough_sample=stored["enough_sample"],
+        sipas=Figure(sipas, intervals.get("sipas")),
+        hl=Figure(figures.get("hl"), intervals.get("hl")),
+        change=_change(figures.get("change")),
+        meets_target=None if target is None or sipas is None else sipas >= target,
+    )
+
+
+def _ranking_order(stored: Mapping) -> tuple:
     """Ranked agencies by rank, then the unranked by SIPAS (highest first), then those with no data."""
-    return (result.rank is None, result.rank or 0, result.sipas is None, -(result.sipas or 0), result.agency.name)
-
-
-def _results(run: IndexRun):
-    """The run's agency results with their agency and minimum sample, in one query."""
-    minimum = CampaignAgency.objects.filter(campaign_id=run.campaign_id, agency_id=OuterRef("agency_id"))
-    return run.agency_results.select_related("agency").annotate(minimum=Subquery(minimum.values("min_sample")[:1]))
+    rank, sipas = stored["rank"], stored["sipas"]
+    return (rank is None, rank or 0, sipas is None, -(sipas or 0), stored["name"])
 
 
 class RunPresentation:
@@ -212,20 +221,20 @@ class RunPresentation:
     order. Figures below the headlines (factors, criteria, facts, expectations) are built on demand, since a
     ranking page does not show them."""
 
-    def __init__(self, run: IndexRun, results: list[AgencyResult], groups: list[GroupResult]):
+    def __init__(self, run: IndexRun, results: list[dict], groups: list[GroupResult]):
         self.run = run
         self.campaign = run.campaign
         self.questionnaire = Questionnaire(self.campaign.methodology)
         target = self.campaign.target_percent
         self._groups = {g.key: g for g in groups}
-        self._results = {r.agency_id: r for r in results}
+        self._figures = {r["agency_id"]: r["figures"] for r in results}
         self.overall = _group_row(CAMPAIGN, self._figures_of_group(CAMPAIGN), target)
-        levels = sorted({r.level for r in results}, key=level_order)
+        levels = sorted({r["level"] for r in results}, key=level_order)
         self.levels = []
         for level in levels:
-            ordered = sorted((r for r in results if r.level == level), key=_ranking_order)
-            shared = Counter(r.rank for r in ordered if r.rank is not None)
-            rows = tuple(_agency_row(r, target, r.rank is not None and shared[r.rank] > 1) for r in ordered)
+            ordered = sorted((r for r in results if r["level"] == level), key=_ranking_order)
+            shared = Counter(r["rank"] for r in ordered if r["rank"] is not None)
+            rows = tuple(_agency_row(r, target, r["rank"] is not None and shared[r["rank"]] > 1) for r in ordered)
             self.levels.append(Level(_group_row(level, self._figures_of_group(level), target), rows))
 
     @property
@@ -255,14 +264,13 @@ class RunPresentation:
     def figures(self, row: AgencyRow) -> Figures:
         """An agency's figures as a whole run's documents show them: shares without the answer counts behind
         them, which only an agency's own page reads (present_agency)."""
-        return self.questionnaire.figures(self._results[row.agency_id].figures, None)
+        return self.questionnaire.figures(self._figures[row.agency_id], None)
 
 
 def present_run(run: IndexRun) -> RunPresentation:
     """The rows of a whole run, in two queries (its agency results, its groups) besides the questionnaire's.
     The agencies' stored counts are not read: a ranking of a thousand agencies does not show them."""
-    results = _results(run).defer("count_values")
-    return RunPresentation(run, list(results), list(run.group_results.all()))
+    return RunPresentation(run, list(_stored_results(run).values(*STORED)), list(run.group_results.all()))
 
 
 @dataclass(frozen=True)
@@ -282,14 +290,14 @@ def present_agency(
     """One agency of a run (None when the run has no result for it), in two queries besides the
     questionnaire's (give one already read to share it): its result with its minimum sample, and its level's
     group."""
-    result = _results(run).filter(agency__code=agency_code).first()
+    result = _stored_results(run).select_related("agency").filter(agency__code=agency_code).first()
     if result is None:
         return None
     target = run.campaign.target_percent
     group = run.group_results.filter(key=result.level).first()
     questionnaire = questionnaire or Questionnaire(run.campaign.methodology)
     return AgencyPresentation(
-        row=_agency_row(result, target),
+        row=_agency_row({name: getattr(result, name) for name in STORED}, target),
         level=_group_row(result.level, group.figures if group else {}, target),
         figures=questionnaire.figures(result.figures, result.counts),
         questionnaire=questionnaire,
