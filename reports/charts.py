@@ -52,12 +52,15 @@ class FactorBars:
 
 
 def number(value: float | None, places: int = 2) -> str:
-    """A figure rounded for display in the active language (vi: 85,50), or "—" for no data."""
+    """A figure rounded for display in the active language (vi: 85,50), or "—" for no data. Figures here are
+    indices and shares (0–100) and correlations: never large enough for a thousands separator."""
     if value is None:
         return "—"
-    # Django's number_format cuts decimals off rather than rounding: round first, as the ranking does (ties
-    # are equal values at 2 decimals by round()), so a shown figure and its rank always agree.
-    return formats.number_format(round(value, places) + 0.0, places, use_l10n=True)
+    # Rounded first, as the ranking does (ties are equal values at 2 decimals by round()), so a shown figure and
+    # its rank always agree; + 0.0 turns a rounded -0.0 into 0.0. Written with Python's own formatting and the
+    # language's decimal mark: Django's number_format costs ten times as much, and a ranking shows thousands.
+    text = f"{round(value, places) + 0.0:.{places}f}"
+    return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 def ranking_chart(

@@ -1,6 +1,6 @@
-"""The index screens: the Home Affairs officer's dashboard of a campaign (fieldwork progress, runs, computing,
-appraisal and publication, headline figures and rankings per level) and the agency page that officers and
-the agency's own leaders read (factors, criteria, intervals, trend, comments, action plans).
+"""The index screens: the Home Affairs officer's dashboard of a campaign (the latest run's inputs, runs,
+computing, appraisal and publication, headline figures and rankings per level) and the agency page that officers
+and the agency's own leaders read (factors, criteria, intervals, trend, comments, action plans).
 
 Scope: the dashboard is reached through surveys.selectors.get_managed_campaign only; the agency page through
 agencies.scope.get_agency_in_scope with the officer or leader role, for a campaign that surveys the agency,
@@ -8,8 +8,10 @@ and only by an officer who manages the campaign or a leader (Role.MANAGER) of th
 else gets a 404, so nobody learns that a campaign or an agency exists outside their area. Leaders see the
 published run only; officers see the latest run.
 
-The views only read, call one service per POST and shape figures for display (rounded to 2 decimals in the
-active language, "—" for no data); every rule lives in reports.services."""
+The views only read, call one service per POST and render the rows of reports.presentation; every rule lives
+in reports.services. The dashboard counts no responses: it shows what the run it shows counted (its stored
+results), so it answers as fast with a million responses as with a hundred; live progress per agency is on
+the campaign page."""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Agency, Membership, Role
@@ -31,10 +32,20 @@ from reports import charts
 from reports.jobs import enqueue_compute, pending_computations
 from reports.models import ActionPlan, AgencyResult, IndexRun
 from reports.officer_forms import ActionPlanForm, ActionPlanUpdateForm, AppraisalForm, RunForm
-from reports.rendering.report import interval, number, signed
-from reports.rendering.report import rank_change_text as report_rank_change_text
+from reports.presentation import (
+    CAMPAIGN,
+    Level,
+    Questionnaire,
+    factor_chart,
+    interval,
+    number,
+    present_agency,
+    present_run,
+    ranking_bars,
+    signed,
+)
 from reports.selectors import latest_run, published_run
-from reports.services.figures import difference_is_real, wilson
+from reports.services.figures import difference_is_real
 from reports.services.publication import (
     PublicationError,
     appraise_run,
@@ -42,33 +53,14 @@ from reports.services.publication import (
     record_action_plan,
     update_action_plan,
 )
-from surveys.models import Campaign, CampaignState, Question, QuestionRole, Response
-from surveys.models.methodology import pick_language
-from surveys.selectors import get_managed_campaign, managed_campaigns, progress_rows
+from surveys.models import Campaign, CampaignState, Response
+from surveys.selectors import get_managed_campaign, managed_campaigns
 
-LEVELS = ("province", "department", "district", "commune")
-LEVEL_TITLES = {
-    "province": gettext_lazy("Province"),
-    "department": gettext_lazy("Province-level agencies (departments, boards and sectors)"),
-    "district": gettext_lazy("Districts"),
-    "commune": gettext_lazy("Communes, wards and special zones"),
-    "campaign": gettext_lazy("Whole campaign"),
-}
 # compute_campaign_index refuses these states (ComputeError); the button is not offered there.
 NOT_COMPUTABLE = (CampaignState.DRAFT, CampaignState.PUBLISHED)
 WEAKEST_CRITERIA = 3
 COMMENTS_PER_PAGE = 20
 COMMENT_CODE = "YK"
-
-
-def rank_change_text(change: int | None) -> str:
-    """The report's wording ("up 2 places" / "tăng 2 bậc", "unchanged"), or nothing when unknown."""
-    return "" if change is None else report_rank_change_text(change)
-
-
-def level_title(level: str) -> str:
-    return str(LEVEL_TITLES.get(level, level))
-
 
 embed = charts.as_html
 
@@ -143,13 +135,11 @@ def _publish(request, campaign: Campaign):
 
 
 def _dashboard_context(request, campaign: Campaign, appraisal_form: AppraisalForm | None) -> dict:
-    rows = progress_rows(campaign, campaign.participants.all())
     runs = list(campaign.runs.select_related("computed_by").order_by("-number"))
     latest = runs[0] if runs else None
     pending = pending_computations(campaign)
     context = {
         "campaign": campaign,
-        "progress": _progress_totals(rows),
         "runs": runs,
         "latest": latest,
         "pending_jobs": [(job, request.user.is_superuser or job.created_by_id == request.user.pk) for job in pending],
@@ -161,128 +151,51 @@ def _dashboard_context(request, campaign: Campaign, appraisal_form: AppraisalFor
     return context
 
 
-def _progress_totals(rows: list[dict]) -> dict:
-    return {
-        "agencies": len(rows),
-        "enough": sum(1 for row in rows if row["enough"]),
-        "responses": sum(row["total"] for row in rows),
-        "flagged": sum(row["flagged"] for row in rows),
-        "excluded": sum(row["excluded"] for row in rows),
-        "counted": sum(row["counted"] for row in rows),
-    }
-
-
 def _latest_run_context(campaign: Campaign, run: IndexRun, appraisal_form: AppraisalForm | None) -> dict:
-    results = sorted(run.agency_results.select_related("agency"), key=_ranking_order)
-    groups = {group.key: group.figures for group in run.group_results.all()}
-    factors = list(campaign.methodology.factors.order_by("order"))
-    levels = [level for level in LEVELS if any(r.level == level for r in results)]
-    levels += sorted({r.level for r in results} - set(levels))
-    interim = bool(run.summary.get("interim"))
+    presentation = present_run(run)
+    agencies = presentation.agencies
+    interim = presentation.interim
     return {
+        "progress": {  # what this run counted, from its stored results
+            "responses": run.responses_counted + run.responses_excluded,
+            "excluded": run.responses_excluded,
+            "counted": run.responses_counted,
+            "agencies": len(agencies),
+            "enough": sum(1 for row in agencies if row.enough_sample),
+        },
         "appraisals": list(run.appraisals.select_related("appraised_by")),
         "interim": interim,
         "appraisal_form": appraisal_form
         if appraisal_form is not None
         else (AppraisalForm(run_id=run.pk) if run.state == IndexRun.State.COMPUTED and not interim else None),
-        "headline": _group_view("campaign", groups.get("campaign"), factors),
-        "campaign_factor_chart": _factor_chart(factors, groups.get("campaign"), _("whole campaign")),
+        # One reverse() for the links of every agency (a thousand reverse() calls cost 20 ms): "/index/<slug>/agency/".
+        "agency_urls": reverse("index:agency", kwargs={"slug": campaign.slug, "code": "-"}).removesuffix("-/"),
+        "headline": presentation.overall,
+        "headline_drivers": presentation.group_drivers(CAMPAIGN),
+        "campaign_factor_chart": embed(factor_chart(presentation.group_figures(CAMPAIGN), whose=_("whole campaign")))
+        if presentation.overall.n is not None
+        else None,
         "levels": [
             {
-                **_group_view(level, groups.get(level), factors),
-                "rows": [_ranking_row(r) for r in results if r.level == level],
-                "chart": _ranking_chart(campaign, level, [r for r in results if r.level == level]),
+                "level": level,
+                "group": level.group,
+                "drivers": presentation.group_drivers(level.key),
+                "chart": _ranking_chart(campaign, level),
             }
-            for level in levels
+            for level in presentation.levels
         ],
     }
 
 
-def _ranking_order(result: AgencyResult):
-    """Ranked agencies by rank, then the unranked by SIPAS (highest first), then those with no data."""
-    return (result.rank is None, result.rank or 0, result.sipas is None, -(result.sipas or 0), result.agency.name)
-
-
-def _group_view(key: str, figures: dict | None, factors) -> dict:
-    figures = figures or {}
-    intervals = figures.get("intervals") or {}
-    labels = {f.code: f.label for f in factors}
-    drivers = sorted(
-        (figures.get("drivers") or {}).items(), key=lambda item: (item[1]["r"] is None, -(item[1]["r"] or 0))
-    )
-    return {
-        "key": key,
-        "title": level_title(key),
-        "n": figures.get("n"),
-        "sipas": number(figures.get("sipas")),
-        "sipas_interval": interval(intervals.get("sipas")),
-        "hl": number(figures.get("hl")),
-        "hl_interval": interval(intervals.get("hl")),
-        "agencies": figures.get("agencies"),
-        "ranked": figures.get("ranked"),
-        "sipas_min": number(figures.get("sipas_min")),
-        "sipas_max": number(figures.get("sipas_max")),
-        "thresholds": sorted((figures.get("thresholds") or {}).items(), key=lambda item: float(item[0])),
-        "weighted": bool(figures.get("weighted")),
-        "drivers": [
-            {"label": labels.get(code, code), "r": number(d["r"], 3), "pairs": d["pairs"]} for code, d in drivers
-        ],
-    }
-
-
-def _ranking_row(result: AgencyResult) -> dict:
-    change = result.figures.get("change") or {}
-    return {
-        "result": result,
-        "sipas": number(result.sipas),
-        "interval": interval(result.figures["intervals"].get("sipas")),
-        "hl": number(result.figures.get("hl")),
-        "sipas_change": signed(change.get("sipas_change")),
-        "rank_change": rank_change_text(change.get("rank_change")),
-        "real": change.get("real"),
-        "no_data": result.sipas is None,
-    }
-
-
-def _ranking_chart(campaign: Campaign, level: str, results: list[AgencyResult]) -> str:
-    bars = [
-        charts.Bar(
-            label=r.agency.name,
-            value=r.sipas,
-            interval=r.figures["intervals"].get("sipas"),
-            weak=not r.enough_sample,
-            note="" if r.enough_sample else _("(not enough responses)"),
-        )
-        for r in results
-    ]
+def _ranking_chart(campaign: Campaign, level: Level) -> str:
     svg = charts.ranking_chart(
-        bars,
-        title=_("SIPAS per agency: %(level)s") % {"level": level_title(level)},
+        ranking_bars(level.agencies, note=_("(not enough responses)")),
+        title=_("SIPAS per agency: %(level)s") % {"level": level.title},
         description=_(
             "SIPAS of each agency of the level, 0–100, highest first, with its 95% interval; agencies under "
             "their minimum sample are drawn lighter and are not ranked."
         ),
         target=campaign.target_percent,
-    )
-    return embed(svg)
-
-
-def _factor_chart(factors, figures: dict | None, whose: str) -> str | None:
-    if not figures:
-        return None
-    satisfaction_intervals = (figures.get("intervals") or {}).get("satisfaction") or {}
-    svg = charts.factor_chart(
-        [
-            charts.FactorBars(
-                f.label,
-                figures["factors"].get(f.code, {}).get("evaluation"),
-                figures["factors"].get(f.code, {}).get("satisfaction"),
-                satisfaction_intervals.get(f.code),
-            )
-            for f in factors
-        ],
-        title=_("Evaluation and satisfaction per factor: %(whose)s") % {"whose": whose},
-        description=_("For each factor, the evaluation index of its criteria and the satisfaction index, 0–100."),
     )
     return embed(svg)
 
@@ -319,12 +232,12 @@ def agency_page(request, slug: str, code: str):
     access = agency_access(request.user, slug, code)
     if access.run is None:
         return render(request, "reports/officer/agency_unavailable.html", {**vars(access)})
-    questions = _questions(access.campaign)
+    questionnaire = Questionnaire(access.campaign.methodology)
     plan_form = update_form = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == ActionPlanForm.action:
-            plan_form = ActionPlanForm(request.POST, criteria=_criterion_choices(questions))
+            plan_form = ActionPlanForm(request.POST, criteria=_criterion_choices(questionnaire))
             if plan_form.is_valid() and _add_plan(request, access, plan_form):
                 return redirect(_agency_url(access, "action-plans"))
         elif action == ActionPlanUpdateForm.action:
@@ -334,7 +247,7 @@ def agency_page(request, slug: str, code: str):
         else:
             messages.error(request, _("This action is not available here."))
             return redirect(_agency_url(access))
-    context = _agency_context(request, access, questions, plan_form, update_form)
+    context = _agency_context(request, access, questionnaire, plan_form, update_form)
     return render(request, "reports/officer/agency.html", context)
 
 
@@ -343,14 +256,8 @@ def _agency_url(access: AgencyAccess, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _questions(campaign: Campaign) -> list[Question]:
-    """The questions the page reports on: criteria, reported facts, the filter and expectations."""
-    roles = [QuestionRole.CRITERION, QuestionRole.FACT, QuestionRole.FILTER, QuestionRole.NEEDS]
-    return list(campaign.methodology.questions.filter(role__in=roles).select_related("factor").order_by("order"))
-
-
-def _criterion_choices(questions: list[Question]) -> list[tuple[str, str]]:
-    return [(q.code, f"{q.code} — {q.label}") for q in questions if q.role == QuestionRole.CRITERION]
+def _criterion_choices(questionnaire: Questionnaire) -> list[tuple[str, str]]:
+    return [(q.code, f"{q.code} — {q.label}") for q in questionnaire.criteria]
 
 
 def _add_plan(request, access: AgencyAccess, form: ActionPlanForm) -> bool:
@@ -381,140 +288,45 @@ def _update_plan(request, access: AgencyAccess, form: ActionPlanUpdateForm) -> b
     return True
 
 
-def _agency_context(request, access: AgencyAccess, questions: list[Question], plan_form, update_form) -> dict:
+def _agency_context(request, access: AgencyAccess, questionnaire: Questionnaire, plan_form, update_form) -> dict:
     campaign, agency, run = access.campaign, access.agency, access.run
-    result = run.agency_results.filter(agency=agency).first()
-    factors = list(campaign.methodology.factors.order_by("order"))
+    presentation = present_agency(run, agency.code, questionnaire=questionnaire)
     trend = _trend(campaign, agency)
     context = {
         **vars(access),
         "published": run.state == IndexRun.State.PUBLISHED,
         "interim": bool(run.summary.get("interim")),
-        "result": result,
+        "row": presentation.row if presentation else None,
         "comments": _comments(request, campaign, agency),
     }
-    if result is None:
+    if presentation is None:
         return context
-    figures = result.figures
-    criteria = _criteria_rows(questions, figures, result.counts)
-    weakest = sorted((row for row in criteria if row["value"] is not None), key=lambda row: row["value"])
-    weakest = weakest[:WEAKEST_CRITERIA]
-    for row in weakest:
-        row["weak"] = True
-    group = run.group_results.filter(key=result.level).first()
-    plans = _plans(campaign, agency, trend, figures, update_form, {row["code"]: row["label"] for row in criteria})
+    row, figures, result = presentation.row, presentation.figures, presentation.result
+    weakest = figures.weakest(WEAKEST_CRITERIA)
+    labels = {c.code: c.label for c in figures.criteria}
     context.update(
         {
-            "headline": {
-                "sipas": number(figures["sipas"]),
-                "sipas_interval": interval(figures["intervals"].get("sipas")),
-                "hl": number(figures["hl"]),
-                "hl_interval": interval(figures["intervals"].get("hl")),
-                "level": level_title(result.level),
-                "ranked": group.figures.get("ranked") if group else None,
-                "level_sipas": number(group.figures.get("sipas")) if group else "—",
-            },
-            "change": _change_view(figures.get("change"), trend),
-            "factors": _factor_rows(factors, figures),
-            "factor_chart": _factor_chart(factors, figures, agency.name),
-            "criteria": criteria,
+            "level": presentation.level,
+            "previous_name": _previous_name(row.change.previous_campaign, trend) if row.change else "",
+            "figures": figures,
+            "factor_chart": embed(factor_chart(figures, whose=agency.name)),
             "weakest": weakest,
-            "facts": _fact_rows(questions, result.counts, figures),
-            "expectations": _expectation_rows(questions, result.counts, figures),
+            "weakest_codes": {c.code for c in weakest},
             "trend_rows": [_trend_row(r, agency, campaign) for r in [*trend, result]],
             "trend_chart": _trend_chart(agency, [*trend, result]) if trend else None,
-            **plans,
+            **_plans(campaign, agency, trend, result.figures, update_form, labels),
             "plan_form": plan_form
             or ActionPlanForm(
-                criteria=_criterion_choices(questions), initial_criterion=weakest[0]["code"] if weakest else None
+                criteria=_criterion_choices(questionnaire), initial_criterion=weakest[0].code if weakest else None
             ),
         }
     )
     return context
 
 
-def _factor_rows(factors, figures: dict) -> list[dict]:
-    intervals = figures["intervals"].get("satisfaction") or {}
-    return [
-        {
-            "code": f.code,
-            "label": f.label,
-            "evaluation": number(figures["factors"].get(f.code, {}).get("evaluation")),
-            "satisfaction": number(figures["factors"].get(f.code, {}).get("satisfaction")),
-            "interval": interval(intervals.get(f.code)),
-        }
-        for f in factors
-    ]
-
-
-def _criteria_rows(questions: list[Question], figures: dict, counts: dict) -> list[dict]:
-    changes = (figures.get("change") or {}).get("criteria") or {}
-    intervals = figures["intervals"].get("criteria") or {}
-    return [
-        {
-            "code": q.code,
-            "label": q.label,
-            "factor": q.factor.label if q.factor_id else "",
-            "value": figures["criteria"].get(q.code),
-            "shown": number(figures["criteria"].get(q.code)),
-            "interval": interval(intervals.get(q.code)),
-            "answered": counts.get(f"a:{q.code}", 0),
-            "change": signed(changes.get(q.code)) if changes else None,
-            "weak": False,
-        }
-        for q in questions
-        if q.role == QuestionRole.CRITERION
-    ]
-
-
-def _share_cell(counts: dict, code: str, option: str, share: float | None) -> dict:
-    return {
-        "share": number(share),
-        "interval": interval(wilson(counts.get(f"k:{code}:{option}", 0), counts.get(f"a:{code}", 0))),
-    }
-
-
-def _option_label(question: Question, option: str) -> str:
-    for item in question.options:
-        if item["code"] == option:
-            return pick_language(item.get("label", option), item.get("label_en", ""))
-    return option
-
-
-def _fact_rows(questions: list[Question], counts: dict, figures: dict) -> list[dict]:
-    rows = []
-    for q in questions:
-        if q.role != QuestionRole.FACT or q.code not in figures["facts"]:
-            continue
-        rows.append(
-            {
-                "code": q.code,
-                "label": q.label,
-                "answered": counts.get(f"a:{q.code}", 0),
-                "options": [
-                    {"label": _option_label(q, option), **_share_cell(counts, q.code, option, share)}
-                    for option, share in figures["facts"][q.code].items()
-                ],
-            }
-        )
-    return rows
-
-
-def _expectation_rows(questions: list[Question], counts: dict, figures: dict) -> list[dict]:
-    rows = []
-    for q in questions:
-        if q.role != QuestionRole.NEEDS:
-            continue
-        for item in q.options:
-            share = figures["expectations"].get(item["code"])
-            rows.append(
-                {
-                    "value": share,
-                    "label": _option_label(q, item["code"]),
-                    **_share_cell(counts, q.code, item["code"], share),
-                }
-            )
-    return sorted(rows, key=lambda row: (row["value"] is None, -(row["value"] or 0)))
+def _previous_name(slug: str, trend: list[AgencyResult]) -> str:
+    """The previous campaign's name, from the trend already read (its slug if the trend lacks it)."""
+    return next((r.run.campaign.name for r in trend if r.run.campaign.slug == slug), slug)
 
 
 def _trend(campaign: Campaign, agency: Agency) -> list[AgencyResult]:
@@ -565,19 +377,6 @@ def _trend_chart(agency: Agency, results: list[AgencyResult]) -> str:
         ),
     )
     return embed(svg)
-
-
-def _change_view(change: dict | None, trend: list[AgencyResult]) -> dict | None:
-    if not change:
-        return None
-    names = {r.run.campaign.slug: r.run.campaign.name for r in trend}
-    return {
-        **change,
-        "previous_name": names.get(change["previous_campaign"], change["previous_campaign"]),
-        "previous_sipas_shown": number(change.get("previous_sipas")),
-        "sipas_change_shown": signed(change.get("sipas_change")),
-        "rank_change_shown": rank_change_text(change.get("rank_change")),
-    }
 
 
 def _comments(request, campaign: Campaign, agency: Agency):

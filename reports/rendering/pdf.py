@@ -1,4 +1,5 @@
-"""The report as a PDF (WeasyPrint, templates/reports/pdf/)."""
+"""The report as a PDF (WeasyPrint, templates/reports/pdf/): the rows of reports.presentation laid out as the
+report's parts; this module only arranges them into tables with a column per group, and draws the charts."""
 
 from __future__ import annotations
 
@@ -10,25 +11,9 @@ from django.utils.translation import gettext as _
 
 from reports import charts
 from reports.comments import THEMES
-from reports.models import AgencyResult, IndexRun
-from reports.rendering.report import (
-    CHART_ROWS,
-    LEVEL_COLUMNS,
-    WEAKEST_CRITERIA,
-    Report,
-    _column_keys,
-    _cover,
-    _method,
-    count,
-    interval,
-    level_title,
-    load_report,
-    number,
-    rank_change_text,
-    real_text,
-    signed,
-)
-from surveys.models import QuestionRole
+from reports.models import IndexRun
+from reports.presentation import CAMPAIGN, Figures, Level, count, factor_chart, number, ranking_bars, share_bars
+from reports.rendering.report import CHART_ROWS, WEAKEST_CRITERIA, Report, _cover, _method, load_report
 
 
 def render_pdf(run: IndexRun, *, language: str | None = None) -> bytes:
@@ -43,9 +28,10 @@ def render_pdf(run: IndexRun, *, language: str | None = None) -> bytes:
 
 
 def pdf_context(report: Report) -> dict:
-    campaign, run = report.campaign, report.run
+    campaign, run, presentation = report.campaign, report.run, report.presentation
     fonts = settings.BASE_DIR / "static" / "fonts"
     target = campaign.target_percent
+    columns = [(group, presentation.group_figures(group.key)) for group in presentation.groups]
     return {
         "document_title": _("Report on the satisfaction index: %(campaign)s") % {"campaign": campaign.name},
         "language": translation.get_language(),
@@ -61,14 +47,18 @@ def pdf_context(report: Report) -> dict:
         ),
         "cover": _cover(report),
         "method": _method(report),
-        "overall": _overall(report),
-        "levels": [_level(report, level) for level in report.levels],
-        "factor_table": _factor_table(report),
-        "criteria_table": _criteria_table(report),
-        "facts": _facts(report),
-        "expectations": _expectations(report),
+        "overall": _overall(report, columns),
+        "levels": [_level(level, target) for level in presentation.levels],
+        "columns": [group.column for group, _figures in columns],
+        "factor_table": _factor_table(columns),
+        "criteria_table": _criteria_table(columns),
+        "facts": _facts(columns),
+        "expectations": _expectations(columns),
         "comments": {"total": count(report.comment_count), "themes": _themes(report)},
-        "cards": [_card(report, result) for result in report.results],
+        "cards": [
+            {"row": row, "figures": figures, "weakest": figures.weakest(WEAKEST_CRITERIA)}
+            for row, figures in ((row, presentation.figures(row)) for row in presentation.agencies)
+        ],
         "target": number(target) if target is not None else None,
     }
 
@@ -79,111 +69,35 @@ def _css_string(text: str) -> str:
     return mark_safe(f'"{escaped}"')
 
 
-def _headline(figures: dict) -> dict:
-    intervals = figures.get("intervals") or {}
-    return {
-        "n": count(figures.get("n")),
-        "sipas": number(figures.get("sipas")),
-        "sipas_interval": interval(intervals.get("sipas")),
-        "hl": number(figures.get("hl")),
-        "hl_interval": interval(intervals.get("hl")),
-    }
-
-
-def _factor_rows(report: Report, figures: dict) -> list[dict]:
-    satisfaction_intervals = (figures.get("intervals") or {}).get("satisfaction") or {}
-    return [
-        {
-            "code": f.code,
-            "label": f.label,
-            "evaluation": number(figures["factors"].get(f.code, {}).get("evaluation")),
-            "satisfaction": number(figures["factors"].get(f.code, {}).get("satisfaction")),
-            "interval": interval(satisfaction_intervals.get(f.code)),
-        }
-        for f in report.factors
-    ]
-
-
-def _drivers(report: Report) -> dict:
-    """The driver analysis: per factor, r between its satisfaction and overall satisfaction, for the whole
-    campaign (rows ordered by it, strongest first) and per level."""
-    columns = _columns(report)
-    drivers = (report.groups.get("campaign") or {}).get("drivers") or {}
-    labels = {f.code: f.label for f in report.factors}
-    ordered = sorted(drivers.items(), key=lambda item: (item[1]["r"] is None, -(item[1]["r"] or 0)))
-    rows = [
-        {
-            "label": labels.get(code, code),
-            "pairs": count(d["pairs"]),
-            "cells": [number(((figures.get("drivers") or {}).get(code) or {}).get("r")) for _t, figures in columns],
-        }
-        for code, d in ordered
-    ]
-    return {"columns": [title for title, _f in columns], "rows": rows}
-
-
-def _overall(report: Report) -> dict:
-    figures = report.groups.get("campaign") or {}
+def _overall(report: Report, columns) -> dict:
+    presentation = report.presentation
+    overall = presentation.overall
     target = report.campaign.target_percent
-    sipas = figures.get("sipas")
-    chart = charts.factor_chart(
-        [
-            charts.FactorBars(
-                f.label,
-                figures.get("factors", {}).get(f.code, {}).get("evaluation"),
-                figures.get("factors", {}).get(f.code, {}).get("satisfaction"),
-                ((figures.get("intervals") or {}).get("satisfaction") or {}).get(f.code),
-            )
-            for f in report.factors
-        ],
-        title=_("Evaluation and satisfaction per factor, whole campaign"),
-        description=_("For each factor, the evaluation index of its criteria and the satisfaction index, 0–100."),
-    )
+    figures = presentation.group_figures(CAMPAIGN)
+    chart = factor_chart(figures, whose=_("whole campaign"))
+    # The driver analysis: per factor, r for the whole campaign (rows ordered by it, strongest first) and per level.
+    per_group = [{d.code: d for d in presentation.group_drivers(group.key)} for group, _figures in columns]
+    drivers = [
+        {"row": driver, "cells": [group[driver.code].r_text if driver.code in group else "—" for group in per_group]}
+        for driver in presentation.group_drivers(CAMPAIGN)
+    ]
     return {
-        **_headline(figures),
-        "weighted": bool(figures.get("weighted")),
-        "target_met": None if target is None or sipas is None else sipas >= target,
-        "factors": _factor_rows(report, figures),
-        "drivers": _drivers(report),
+        "group": overall,
+        "target_met": None if target is None or overall.sipas.value is None else overall.sipas.value >= target,
+        "figures": figures,
+        "drivers": drivers,
         "chart": mark_safe(chart),
     }
 
 
-def _level(report: Report, level: str) -> dict:
-    results = report.of_level(level)
-    figures = report.groups.get(level) or {}
-    target = report.campaign.target_percent
-    previous = next((r.figures["change"]["previous_campaign"] for r in results if r.figures.get("change")), None)
-    rows = []
-    for result in results:
-        change = result.figures.get("change") or {}
-        participant = report.participants.get(result.agency_id)
-        rows.append(
-            {
-                "rank": result.rank or "—",
-                "name": result.agency.name,
-                "code": result.agency.code,
-                "n": count(result.n),
-                "sipas": number(result.sipas),
-                "interval": interval(result.figures["intervals"].get("sipas")),
-                "enough": result.enough_sample,
-                "minimum": count(participant.min_sample) if participant else "—",
-                "change": signed(change.get("sipas_change")) if change else "",
-                "real": change.get("real") if change else None,
-                "rank_change": rank_change_text(change.get("rank_change")) if change else "",
-                "meets_target": target is not None and result.sipas is not None and result.sipas >= target,
-            }
-        )
-    bars = [
-        charts.Bar(r.agency.name, r.sipas, r.figures["intervals"].get("sipas"), weak=not r.enough_sample)
-        for r in results
-    ]
+def _level(level: Level, target: float | None) -> dict:
+    bars = ranking_bars(level.agencies)
     parts = [bars[i : i + CHART_ROWS] for i in range(0, len(bars), CHART_ROWS)]
     chart_list = [
         mark_safe(
             charts.ranking_chart(
                 part,
-                title=_("SIPAS per agency: %(level)s") % {"level": level_title(level)}
+                title=_("SIPAS per agency: %(level)s") % {"level": level.title}
                 + (f" ({i}/{len(parts)})" if len(parts) > 1 else ""),
                 description=_(
                     "Horizontal bars of SIPAS (0–100) per agency in ranking order, with 95% intervals as whiskers; "
@@ -194,121 +108,63 @@ def _level(report: Report, level: str) -> dict:
         )
         for i, part in enumerate(parts, start=1)
     ]
-    thresholds = figures.get("thresholds") or {}
-    return {
-        "key": level,
-        "title": level_title(level),
-        **_headline(figures),
-        "agencies": count(figures.get("agencies", len(results))),
-        "ranked": count(figures.get("ranked", sum(1 for r in results if r.rank))),
-        "min": number(figures.get("sipas_min")),
-        "max": number(figures.get("sipas_max")),
-        "thresholds": [
-            (number(float(mark), 0), count(n)) for mark, n in sorted(thresholds.items(), key=lambda i: float(i[0]))
-        ],
-        "previous": previous,
-        "leaders": [r.agency.name for r in results if r.rank == 1],
-        "rows": rows,
-        "charts": chart_list,
-    }
+    return {"level": level, "group": level.group, "rows": level.agencies, "charts": chart_list}
 
 
-def _columns(report: Report) -> list[tuple[str, dict]]:
-    """(short title, figures) of the whole campaign, then of each level: the columns of the part IV–V tables."""
-    return [(str(LEVEL_COLUMNS.get(key, key)), report.groups.get(key) or {}) for key in _column_keys(report)]
-
-
-def _factor_table(report: Report) -> dict:
+def _factor_table(columns) -> list[tuple[str, list]]:
     """Two tables of the factors, evaluation then satisfaction, with a column per group."""
-    columns = _columns(report)
+    factors = columns[0][1].factors
 
-    def rows(part: str) -> list[dict]:
+    def rows(part: str) -> list[tuple]:
         return [
-            {
-                "label": f"{f.code}. {f.label}",
-                "cells": [number(figures.get("factors", {}).get(f.code, {}).get(part)) for _t, figures in columns],
-            }
-            for f in report.factors
+            (factor, [getattr(figures.factors[i], part).text for _group, figures in columns])
+            for i, factor in enumerate(factors)
         ]
 
-    return {
-        "columns": [title for title, _f in columns],
-        "parts": [(_("Evaluation of the criteria"), rows("evaluation")), (_("Satisfaction"), rows("satisfaction"))],
-    }
+    return [(_("Evaluation of the criteria"), rows("evaluation")), (_("Satisfaction"), rows("satisfaction"))]
 
 
-def _criteria_table(report: Report) -> dict:
-    columns = _columns(report)
-    campaign_intervals = ((report.groups.get("campaign") or {}).get("intervals") or {}).get("criteria") or {}
-    groups = []
-    for factor in report.factors:
-        rows = [
-            {
-                "code": q.code,
-                "text": q.label,
-                "interval": interval(campaign_intervals.get(q.code)),
-                "cells": [number(figures.get("criteria", {}).get(q.code)) for _t, figures in columns],
-            }
-            for q in report.criteria.get(factor.code, [])
-        ]
-        groups.append({"label": f"{factor.code}. {factor.label}", "rows": rows})
-    return {"columns": [title for title, _f in columns], "groups": groups}
+def _criteria_table(columns) -> list[tuple]:
+    """Per factor, its criteria with a value per group and the whole campaign's interval."""
+    campaign: Figures = columns[0][1]
+    cells = [[c.index.text for c in figures.criteria] for _group, figures in columns]
+    rows = [(c, [column[i] for column in cells]) for i, c in enumerate(campaign.criteria)]
+    return [(factor, [row for row in rows if row[0].factor_code == factor.code]) for factor in campaign.factors]
 
 
-def _facts(report: Report) -> dict:
-    columns = _columns(report)
-    questions = [
-        q for q in report.questions.values() if q.role in (QuestionRole.FACT, QuestionRole.FILTER) and q.options
-    ]
-    items = []
-    for question in questions:
-        answered = [
-            count((report.group_counts.get(key) or {}).get(f"a:{question.code}", 0)) for key in _column_keys(report)
-        ]
-        rows = [
-            {
-                "label": report.option_label(question.code, option["code"]),
-                "cells": [
-                    number(figures.get("facts", {}).get(question.code, {}).get(option["code"]))
-                    for _t, figures in columns
-                ],
-            }
-            for option in question.options
-        ]
-        items.append({"code": question.code, "text": question.label, "answered": answered, "rows": rows})
-    return {"columns": [title for title, _f in columns], "items": items}
-
-
-def _expectations(report: Report) -> dict:
-    columns = _columns(report)
-    campaign = (report.groups.get("campaign") or {}).get("expectations") or {}
-    needs = next((q for q in report.questions.values() if q.role == QuestionRole.NEEDS), None)
-    if needs is None:
-        return {"columns": [], "rows": [], "chart": ""}
-    options = sorted(needs.options, key=lambda o: (campaign.get(o["code"]) is None, -(campaign.get(o["code"]) or 0)))
-    rows = [
+def _facts(columns) -> list[dict]:
+    campaign: Figures = columns[0][1]
+    return [
         {
-            "rank": i,
-            "label": report.option_label(needs.code, o["code"]),
-            "cells": [number(figures.get("expectations", {}).get(o["code"])) for _t, figures in columns],
+            "fact": fact,
+            "answered": [count(figures.facts[i].answered) for _group, figures in columns],
+            "rows": [
+                (option, [figures.facts[i].options[j].share.text for _group, figures in columns])
+                for j, option in enumerate(fact.options)
+            ],
         }
-        for i, o in enumerate(options, start=1)
+        for i, fact in enumerate(campaign.facts)
     ]
+
+
+def _expectations(columns) -> dict:
+    campaign: Figures = columns[0][1]
+    ranked = campaign.expectations_ranked
+    shares = [{e.code: e.share.text for e in figures.expectations} for _group, figures in columns]
     chart = charts.share_chart(
-        [charts.Bar(report.option_label(needs.code, o["code"]), campaign.get(o["code"])) for o in options],
+        share_bars(ranked),
         title=_("What respondents most want improved, whole campaign"),
         description=_("Share of respondents choosing each improvement, highest first."),
     )
     return {
-        "question": needs.label,
-        "columns": [title for title, _f in columns],
-        "rows": rows,
-        "chart": mark_safe(chart),
+        "question": campaign.expectations_question,
+        "rows": [(option, [column[option.code] for column in shares]) for option in ranked],
+        "chart": mark_safe(chart) if ranked else "",
     }
 
 
 def _themes(report: Report) -> list[dict]:
-    names = {r.agency_id: r.agency.name for r in report.results}
+    names = {r.agency_id: r.name for r in report.presentation.agencies}
     keywords = {theme.code: ", ".join(theme.keywords) for theme in THEMES}
     return [
         {
@@ -320,30 +176,3 @@ def _themes(report: Report) -> list[dict]:
         }
         for theme in report.themes
     ]
-
-
-def _card(report: Report, result: AgencyResult) -> dict:
-    figures = result.figures
-    change = figures.get("change") or {}
-    weakest = sorted(
-        ((code, value) for code, value in figures["criteria"].items() if value is not None), key=lambda item: item[1]
-    )[:WEAKEST_CRITERIA]
-    participant = report.participants.get(result.agency_id)
-    return {
-        "name": result.agency.name,
-        "code": result.agency.code,
-        "level": level_title(result.level),
-        "rank": result.rank,
-        "enough": result.enough_sample,
-        "minimum": count(participant.min_sample) if participant else "—",
-        "excluded": count(result.excluded),
-        **_headline(figures),
-        "factors": _factor_rows(report, figures),
-        "weakest": [(code, report.question_label(code), number(value)) for code, value in weakest],
-        "change": signed(change.get("sipas_change")) if change else None,
-        "real": real_text(change.get("real")) if change else None,
-        "rank_change": rank_change_text(change.get("rank_change")) if change else None,
-    }
-
-
-# --- Excel ------------------------------------------------------------------------------------------------

@@ -12,20 +12,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
-from reports.models import AgencyResult, IndexRun
-from reports.rendering.report import (
-    LEVEL_COLUMNS,
-    Report,
-    _column_keys,
-    _cover,
-    _method,
-    level_title,
-    load_report,
+from reports.models import IndexRun
+from reports.presentation import (
+    AgencyRow,
+    Figures,
+    GroupRow,
+    option_label,
     ranking_note,
     rule_label,
     uncertainty_note,
 )
-from surveys.models import Channel, QuestionRole
+from reports.rendering.report import Report, _cover, _method, load_report
+from surveys.models import Channel
 
 INDEX_FORMAT = "0.00"
 COUNT_FORMAT = "#,##0"
@@ -49,7 +47,7 @@ def render_xlsx(run: IndexRun, *, language: str | None = None) -> bytes:
         book = Workbook(write_only=True)
         used: set[str] = set()
         _summary_sheet(book, report, used)
-        for level in report.levels:
+        for level in report.presentation.levels:
             _ranking_sheet(book, report, level, used)
         _criteria_sheet(book, report, used)
         _facts_sheet(book, report, used)
@@ -104,32 +102,32 @@ def _yes_no(value: bool | None) -> str | None:
 
 
 def _figure_columns(report: Report) -> list[Column]:
+    factors = report.presentation.questionnaire.factors
     return [
         Column(_("Responses"), 11, "count"),
         Column(_("SIPAS"), 9),
         Column(_("SIPAS 95% low"), 10),
         Column(_("SIPAS 95% high"), 10),
         Column(_("Overall satisfaction (HL)"), 12),
-        *[Column(_("Satisfaction %(factor)s") % {"factor": f.code}, 12) for f in report.factors],
-        *[Column(_("Evaluation %(factor)s") % {"factor": f.code}, 12) for f in report.factors],
+        *[Column(_("Satisfaction %(factor)s") % {"factor": f.code}, 12) for f in factors],
+        *[Column(_("Evaluation %(factor)s") % {"factor": f.code}, 12) for f in factors],
     ]
 
 
-def _figure_values(report: Report, figures: dict) -> list:
-    sipas_interval = (figures.get("intervals") or {}).get("sipas") or [None, None]
-    factors = figures.get("factors") or {}
+def _figure_values(row: GroupRow | AgencyRow, figures: Figures) -> list:
     return [
-        figures.get("n"),
-        figures.get("sipas"),
-        *sipas_interval,
-        figures.get("hl"),
-        *[factors.get(f.code, {}).get("satisfaction") for f in report.factors],
-        *[factors.get(f.code, {}).get("evaluation") for f in report.factors],
+        row.n,
+        row.sipas.value,
+        *(row.sipas.bounds or [None, None]),
+        row.hl.value,
+        *[f.satisfaction.value for f in figures.factors],
+        *[f.evaluation.value for f in figures.factors],
     ]
 
 
 def _summary_sheet(book, report: Report, used: set[str]) -> None:
-    marks = sorted({m for figures in report.groups.values() for m in (figures.get("thresholds") or {})}, key=float)
+    groups = report.presentation.groups
+    marks = sorted({t.mark for group in groups for t in group.thresholds})
     columns = [
         Column(_("Group"), 34, "text"),
         Column(_("Agencies"), 10, "count"),
@@ -137,15 +135,15 @@ def _summary_sheet(book, report: Report, used: set[str]) -> None:
         *_figure_columns(report),
         Column(_("Lowest SIPAS"), 11),
         Column(_("Highest SIPAS"), 11),
-        *[Column(_("Agencies with SIPAS ≥ %(mark)s") % {"mark": mark}, 14, "count") for mark in marks],
+        *[Column(_("Agencies with SIPAS ≥ %(mark)s") % {"mark": f"{mark:g}"}, 14, "count") for mark in marks],
     ]
     rows = []
-    for key in _column_keys(report):
-        figures = report.groups.get(key) or {}
-        thresholds = figures.get("thresholds") or {}
+    for group in groups:
+        thresholds = {t.mark: t.agencies for t in group.thresholds}
+        figures = report.presentation.group_figures(group.key)
         rows.append(
-            [level_title(key), figures.get("agencies"), figures.get("ranked"), *_figure_values(report, figures),
-             figures.get("sipas_min"), figures.get("sipas_max"), *[thresholds.get(mark) for mark in marks]]
+            [group.title, group.agencies, group.ranked, *_figure_values(group, figures),
+             group.sipas_min.value, group.sipas_max.value, *[thresholds.get(mark) for mark in marks]]
         )  # fmt: skip
     rows += [
         [],
@@ -163,8 +161,7 @@ RANKING_SHEETS = {
 }
 
 
-def _ranking_sheet(book, report: Report, level: str, used: set[str]) -> None:
-    target = report.campaign.target_percent
+def _ranking_sheet(book, report: Report, level, used: set[str]) -> None:
     columns = [
         Column(_("Rank"), 7, "count"),
         Column(_("Code"), 10, "text"),
@@ -181,17 +178,16 @@ def _ranking_sheet(book, report: Report, level: str, used: set[str]) -> None:
         Column(_("Rank change (places up)"), 11, "count"),
     ]
     rows = []
-    for result in report.of_level(level):
-        change = result.figures.get("change") or {}
-        participant = report.participants.get(result.agency_id)
-        meets = None if target is None or result.sipas is None else result.sipas >= target
+    for row in level.agencies:
+        change = row.change
         rows.append(
-            [result.rank, result.agency.code, result.agency.name, *_figure_values(report, result.figures),
-             result.excluded, participant.min_sample if participant else None, _yes_no(result.enough_sample),
-             _yes_no(meets), change.get("previous_sipas"), change.get("sipas_change"), _yes_no(change.get("real")),
-             change.get("previous_rank"), change.get("rank_change")]
+            [row.rank, row.code, row.name, *_figure_values(row, report.presentation.figures(row)), row.excluded,
+             row.minimum, _yes_no(row.enough_sample), _yes_no(row.meets_target),
+             change.previous_sipas if change else None, change.sipas_change if change else None,
+             _yes_no(change.real) if change else None, change.previous_rank if change else None,
+             change.rank_change if change else None]
         )  # fmt: skip
-    title = str(RANKING_SHEETS.get(level, pgettext("sheet name", "Ranking – %(level)s") % {"level": level}))
+    title = str(RANKING_SHEETS.get(level.key, pgettext("sheet name", "Ranking – %(level)s") % {"level": level.key}))
     _table(book, title, used, columns, rows, freeze="D2")
 
 
@@ -200,48 +196,45 @@ def _agency_columns() -> list[Column]:
             Column(_("Responses"), 10, "count")]  # fmt: skip
 
 
-def _agency_values(result: AgencyResult) -> list:
-    return [str(LEVEL_COLUMNS.get(result.level, result.level)), result.agency.code, result.agency.name, result.n]
+def _agency_values(row: AgencyRow) -> list:
+    return [row.level_column, row.code, row.name, row.n]
 
 
 def _criteria_sheet(book, report: Report, used: set[str]) -> None:
-    codes = [q.code for questions in report.criteria.values() for q in questions]
+    presentation = report.presentation
+    codes = [q.code for q in presentation.questionnaire.criteria]
     columns = [*_agency_columns(), *[Column(code, 8) for code in codes]]
-    rows = ([*_agency_values(r), *[r.figures["criteria"].get(code) for code in codes]] for r in report.results)
+    rows = (
+        [*_agency_values(row), *[c.index.value for c in presentation.figures(row).criteria]]
+        for row in presentation.agencies
+    )
     _table(book, pgettext("sheet name", "Criteria"), used, columns, rows, freeze="E2")
 
 
 def _facts_sheet(book, report: Report, used: set[str]) -> None:
-    facts = [
-        (q.code, option["code"])
-        for q in report.questions.values()
-        if q.role in (QuestionRole.FACT, QuestionRole.FILTER)
-        for option in q.options
-    ]
-    needs = [
-        (q.code, option["code"])
-        for q in report.questions.values()
-        if q.role == QuestionRole.NEEDS
-        for option in q.options
-    ]
+    presentation = report.presentation
+    questionnaire = presentation.questionnaire
     columns = [
         *_agency_columns(),
-        *[Column(f"{code}={option}", 8) for code, option in facts],
-        *[Column(option, 8) for _code, option in needs],
+        *[Column(f"{q.code}={option['code']}", 8) for q in questionnaire.facts for option in q.options],
+        *[Column(option["code"], 8) for q in questionnaire.needs for option in q.options],
     ]
-    rows = (
-        [
-            *_agency_values(r),
-            *[(r.figures.get("facts") or {}).get(code, {}).get(option) for code, option in facts],
-            *[(r.figures.get("expectations") or {}).get(option) for _code, option in needs],
+
+    def values(row: AgencyRow) -> list:
+        figures = presentation.figures(row)
+        return [
+            *_agency_values(row),
+            *[option.share.value for fact in figures.facts for option in fact.options],
+            *[option.share.value for option in figures.expectations],
         ]
-        for r in report.results
-    )
-    _table(book, pgettext("sheet name", "Facts and expectations"), used, columns, rows, freeze="E2")
+
+    _table(book, pgettext("sheet name", "Facts and expectations"), used, columns, map(values, presentation.agencies),
+           freeze="E2")  # fmt: skip
 
 
 def _method_sheet(book, report: Report, used: set[str]) -> None:
     method = _method(report)
+    questionnaire = report.presentation.questionnaire
     rows = [
         [_("Methodology"), method["methodology"]],
         [_("Scoring"), method["scoring"]],
@@ -259,11 +252,9 @@ def _method_sheet(book, report: Report, used: set[str]) -> None:
         [_("Uncertainty"), uncertainty_note()],
         [_("Ranking"), ranking_note()],
         [],
-        *([code, report.question_label(code)] for questions in report.criteria.values() for code in (q.code for q in questions)),
-        *([f"{q.code}={o['code']}", f"{q.label}: {report.option_label(q.code, o['code'])}"]
-          for q in report.questions.values() if q.role in (QuestionRole.FACT, QuestionRole.FILTER) for o in q.options),
-        *([o["code"], report.option_label(q.code, o["code"])]
-          for q in report.questions.values() if q.role == QuestionRole.NEEDS for o in q.options),
+        *([q.code, q.label] for q in questionnaire.criteria),
+        *([f"{q.code}={o['code']}", f"{q.label}: {option_label(o)}"] for q in questionnaire.facts for o in q.options),
+        *([o["code"], option_label(o)] for q in questionnaire.needs for o in q.options),
     ]  # fmt: skip
     _table(
         book,

@@ -185,3 +185,13 @@ def test_share_chart_writes_shares_in_percent_and_scales_to_the_largest():
 
 def test_number_is_a_dash_for_no_data():
     assert number(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "places", "shown"),
+    [("vi", 85.5, 2, "85,50"), ("en", 85.5, 2, "85.50"), ("vi", 66.666, 2, "66,67"), ("vi", 80.0, 0, "80"),
+     ("en", -0.001, 2, "0.00"), ("en", 0.8766, 3, "0.877"), ("vi", 100.0, 2, "100,00")],
+)  # fmt: skip
+def test_number_rounds_and_uses_the_languages_decimal_mark(language, value, places, shown):
+    with translation.override(language):
+        assert number(value, places) == shown

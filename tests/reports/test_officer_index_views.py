@@ -165,18 +165,36 @@ def test_unknown_campaign_is_404_for_its_officer(actors):
 # --- the dashboard: what it shows ------------------------------------------------------------------------------
 
 
-def test_dashboard_shows_fieldwork_totals_and_links_to_flags_and_campaign(actors, campaign):
+def test_dashboard_shows_what_the_latest_run_counted_and_links_to_flags_and_campaign(actors, campaign):
     Response.objects.filter(pk=Response.objects.filter(campaign=campaign).first().pk).update(excluded=True)
+    compute(campaign)
 
     response = browser(actors.officer_a).get(DASHBOARD)
 
     assert response.status_code == 200
     text = plain(response)
+    assert "Counted by run #1:" in text
     assert "Responses: 80" in text
     assert "Excluded: 1" in text
     assert "Counted: 79" in text
     assert "Agencies with enough responses: 4 of 4" in text
     assert 'href="/campaigns/ls-2026/flags/"' in text_of(response)
+    assert 'href="/campaigns/ls-2026/"' in text_of(response)
+
+
+def test_dashboard_shows_the_runs_counts_not_responses_stored_since(actors, run, campaign, tree):
+    comment(campaign, tree["20.STP"], "Sau lần tính")  # stored after run 1: the campaign page counts it live
+
+    text = plain(browser(actors.officer_a).get(DASHBOARD))
+
+    assert "Responses: 80" in text
+    assert "Counted: 80" in text
+
+
+def test_dashboard_without_a_run_shows_no_counts_but_links_to_the_progress_per_agency(actors, campaign):
+    response = browser(actors.officer_a).get(DASHBOARD)
+
+    assert "Responses:" not in plain(response)
     assert 'href="/campaigns/ls-2026/"' in text_of(response)
 
 
@@ -269,7 +287,9 @@ def test_dashboard_query_count_is_pinned(actors, run, django_assert_num_queries)
     client = browser(actors.officer_a)
     client.get(DASHBOARD)  # session and language settle
 
-    with django_assert_num_queries(12):
+    # No response is counted: the runs, pending jobs, the latest run's results, groups, appraisals, factors and
+    # questions, besides the session, the user and the campaign.
+    with django_assert_num_queries(11):
         client.get(DASHBOARD)
 
 

@@ -1,0 +1,116 @@
+"""The words and number formats every page and document of a run uses, in one place: level titles, figures
+rounded for display in the active language (2 decimals, "85,50" in Vietnamese, "—" for no data), counts,
+intervals, changes and the notes on ranking and uncertainty."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from reports.charts import number
+from surveys.models import FlagRule
+from surveys.models.methodology import pick_language
+
+__all__ = [
+    "LEVELS", "LEVEL_COLUMNS", "LEVEL_TITLES", "count", "day", "interval", "level_column", "level_order",
+    "level_title", "moment", "number", "option_label", "rank_change_text", "ranking_note", "real_text", "rule_label",
+    "signed", "uncertainty_note",
+]  # fmt: skip
+
+LEVELS = ("province", "department", "district", "commune")
+LEVEL_TITLES = {
+    "province": gettext_lazy("Province"),
+    "department": gettext_lazy("Province-level agencies (departments, boards and sectors)"),
+    "district": gettext_lazy("Districts"),
+    "commune": gettext_lazy("Communes, wards and special zones"),
+    "campaign": gettext_lazy("Whole campaign"),
+}
+# Short names for table columns, where the long titles above would not fit.
+LEVEL_COLUMNS = {
+    "province": gettext_lazy("Province"),
+    "department": gettext_lazy("Province level"),
+    "district": gettext_lazy("Districts"),
+    "commune": gettext_lazy("Communes"),
+    "campaign": gettext_lazy("All agencies"),
+}
+
+
+def level_title(level: str) -> str:
+    return str(LEVEL_TITLES.get(level, level))
+
+
+def level_column(level: str) -> str:
+    return str(LEVEL_COLUMNS.get(level, level))
+
+
+def level_order(level: str) -> tuple[int, str]:
+    """Province, departments, districts, communes, then any other level by name."""
+    return (LEVELS.index(level) if level in LEVELS else len(LEVELS), level)
+
+
+def count(value: int | None) -> str:
+    return "—" if value is None else formats.number_format(value, 0, use_l10n=True)
+
+
+def interval(bounds: Sequence[float] | None) -> str:
+    return f"{number(bounds[0])} – {number(bounds[1])}" if bounds else "—"
+
+
+def signed(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "−" if value < 0 else "±") + number(abs(value))
+
+
+def rank_change_text(change: int | None) -> str:
+    """ "up 2 places" / "down 1 place" (Vietnamese "tăng 2 bậc" / "giảm 1 bậc"), or "unchanged"."""
+    if change is None:
+        return "—"
+    if change == 0:
+        return _("unchanged")
+    if change > 0:
+        return ngettext("up %(count)s place", "up %(count)s places", change) % {"count": change}
+    return ngettext("down %(count)s place", "down %(count)s places", -change) % {"count": -change}
+
+
+def real_text(real: bool | None) -> str:
+    return {True: _("beyond chance"), False: _("within uncertainty")}.get(real, "—")
+
+
+def moment(value) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else "—"
+
+
+def day(value) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else "—"
+
+
+def rule_label(rule: str) -> str:
+    if rule in FlagRule.values:
+        return str(FlagRule(rule).label)
+    return _("Officer's decision without a rule") if rule == "manual" else rule
+
+
+def option_label(option: dict) -> str:
+    """An answer option's label in the active language."""
+    return pick_language(option.get("label", option["code"]), option.get("label_en", ""))
+
+
+def uncertainty_note() -> str:
+    return _(
+        "The project's addition (official reports show no uncertainty): every share carries a 95% Wilson "
+        "interval; the interval of SIPAS comes from the delta method applied to the mean of the factor "
+        "satisfaction indices, with their covariances estimated from respondents who answered both questions. "
+        "A change against the previous campaign is called beyond chance only when the 95% interval of the "
+        "difference excludes zero."
+    )
+
+
+def ranking_note() -> str:
+    return _(
+        "Agencies are ranked within their level by SIPAS, highest first; values equal at 2 decimals share a "
+        "rank. Agencies under their minimum sample are listed with their figures but not ranked."
+    )
