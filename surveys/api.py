@@ -20,7 +20,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -29,6 +28,7 @@ from rest_framework.views import APIView
 from agencies.models import Agency, Role
 from agencies.scope import agencies_in_scope
 from sipas.net import client_ip
+from sipas.parsers import JSONParser
 from surveys.models import Campaign
 from surveys.serializers import (
     AGENCY_NOT_FOUND,
