@@ -34,8 +34,15 @@ def keyed_hash(value: str, *, purpose: str) -> str:
     return salted_hmac(f"sipas.{purpose}", value.strip(), secret=settings.HASH_KEY, algorithm="sha256").hexdigest()
 
 
+# Link codes are printed under QR codes and typed by hand: lower case only, without the look-alikes 0/o, 1/l/i.
+TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+TOKEN_LENGTH = 20  # 31 ** 20 is about 2 ** 99: as unguessable as the 96-bit codes printed before
+
+
 def new_token() -> str:
-    return secrets.token_urlsafe(12)  # 16 URL-safe characters, 96 bits: short enough for a small QR code
+    """A new link code. Codes printed before (16 characters of base64url) keep working: links are found by the
+    code as stored."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
 def link_url(link: SurveyLink) -> str:

@@ -245,3 +245,21 @@ def test_qr_png_is_a_png_image():
     png = qr_png("https://sipas.example.vn/s/abc/?c=qr")
 
     assert png.startswith(PNG_SIGNATURE)
+
+
+def test_new_link_codes_have_no_look_alike_characters(open_campaign, tree):
+    from surveys.services.links import TOKEN_ALPHABET, new_token
+
+    codes = {new_token() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(code) == 20 and set(code) <= set(TOKEN_ALPHABET) for code in codes)
+    assert not set("0Oo1lIi") & set("".join(codes))
+
+
+def test_a_link_printed_with_an_old_style_code_still_opens_the_form(open_campaign, tree, client):
+    from surveys.models import SurveyLink
+
+    link = SurveyLink.objects.get(campaign=open_campaign, agency=tree["06004"], single_use=False)
+    SurveyLink.objects.filter(pk=link.pk).update(token="tEtIQ82oJACPRuiy")  # as printed before this change
+    response = client.get("/s/tEtIQ82oJACPRuiy/")
+    assert response.status_code == 200
