@@ -20,14 +20,22 @@ def home(request):
 @login_required
 def workspace(request):
     """Each role's area, one card per membership."""
+    from surveys.entry_views import ENTRY_ROLES
+    from surveys.staff_views import STAFF_ROLES
+
     memberships = list(memberships_of(request.user))
+    roles = {m.role for m in memberships}
     results = [(p.campaign, p.agency) for p in led_participations(request.user)]
+    everything = request.user.is_superuser
     return render(
         request,
         "workspace.html",
         {
             "memberships": memberships,
-            "is_officer": any(m.role == Role.OFFICER for m in memberships),
+            "is_officer": Role.OFFICER in roles,
+            # Each area is offered only to the roles it serves: a link that leads to a 404 is no link.
+            "can_print_links": everything or bool(roles & set(STAFF_ROLES)),
+            "can_enter_paper": everything or bool(roles & set(ENTRY_ROLES)),
             "agency_results": results,
         },
     )

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from agencies.jobs import IMPORT_FILE
 from agencies.models import Agency, AgencyKind, ServicePoint
@@ -195,7 +196,8 @@ def test_detail_is_404_outside_the_actors_scope_and_shows_nothing(actors, actor,
     response = browser(getattr(actors, actor)).get(f"/agencies/{code}/")
 
     assert response.status_code == 404
-    assert name not in response.content.decode()
+    main = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]  # the footer names the Sở Nội vụ
+    assert name not in main
 
 
 def test_detail_of_an_unknown_code_is_404(actors):
@@ -322,8 +324,8 @@ def test_officer_import_runs_the_job_and_shows_the_counts(actors, django_capture
     assert response["Location"] == f"/jobs/{job.pk}/"
     html = client.get(response["Location"]).content.decode()
     assert "Done" in html
-    assert re.search(r"created</dt><dd[^>]*>2</dd>", html)
-    assert re.search(r"unchanged</dt><dd[^>]*>1</dd>", html)
+    assert re.search(r"Agencies added</dt><dd[^>]*>2</dd>", html)
+    assert re.search(r"Agencies unchanged</dt><dd[^>]*>1</dd>", html)
     assert Agency.objects.get(code="06011").parent.code == "20"
 
 
@@ -461,3 +463,25 @@ def test_officer_search_matches_without_diacritics(actors):
 
     assert "Phường Đông Kinh" in html
     assert "Xã Đoàn Kết" not in html
+
+
+@pytest.mark.parametrize("who", ["officer_a", "manager", "staff", "enumerator", "admin"])
+def test_every_area_the_workspace_offers_opens(actors, who):
+    client = Client()
+    client.force_login(getattr(actors, who))
+    page = client.get(reverse("workspace")).content.decode()
+    areas = re.findall(r'<nav aria-label="[^"]*" class="d-flex[^>]*>(.*?)</nav>', page, flags=re.S)[0]
+    links = re.findall(r'href="([^"]+)"', areas)
+
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, (who, link)
+
+
+def test_staff_and_leaders_are_not_offered_paper_entry_and_enumerators_are(actors):
+    offered = {}
+    for who in ("staff", "manager", "enumerator"):
+        client = Client()
+        client.force_login(getattr(actors, who))
+        offered[who] = reverse("entry:home") in client.get(reverse("workspace")).content.decode()
+    assert offered == {"staff": False, "manager": False, "enumerator": True}
