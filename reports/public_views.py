@@ -37,6 +37,7 @@ from reports.presentation import (
 )
 from reports.services.aggregate import plan_for
 from reports.services.export import export_payload
+from sipas.cells import inert
 from surveys.models import Scoring
 
 CAMPAIGNS_PER_PAGE = 20
@@ -140,7 +141,7 @@ def data_csv(request, slug: str):
         f = result.figures
         factor_values = f.get("factors") or {}
         writer.writerow(
-            [result.agency.code, result.agency.name, result.level, result.n, result.excluded,
+            [inert(result.agency.code), inert(result.agency.name), result.level, result.n, result.excluded,
              *map(_plain, (f.get("sipas"), f.get("hl"), result.rank, result.enough_sample)),
              *(_plain((factor_values.get(code) or {}).get(part))
                for code in factor_codes for part in ("evaluation", "satisfaction")),

@@ -23,6 +23,7 @@ from reports.presentation import (
     uncertainty_note,
 )
 from reports.rendering.report import Report, _cover, _method, load_report
+from sipas.cells import inert
 from surveys.models import Channel
 
 INDEX_FORMAT = "0.00"
@@ -81,7 +82,7 @@ def _table(book, title: str, used: set[str], columns: Sequence[Column], rows: It
     wrap = Alignment(wrap_text=True, vertical="top")
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
+        cell = WriteOnlyCell(sheet, value=inert(column.header))
         cell.font, cell.fill, cell.alignment = bold, fill, wrap
         header.append(cell)
     sheet.append(header)
@@ -89,7 +90,7 @@ def _table(book, title: str, used: set[str], columns: Sequence[Column], rows: It
     for row in rows:
         cells = []
         for column, value in zip(columns, row, strict=False):
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=inert(value))  # names and comments come from uploads and forms
             if column.kind in formats_by_kind and isinstance(value, int | float):
                 cell.number_format = formats_by_kind[column.kind]
             cells.append(cell)
