@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -13,6 +14,9 @@ from surveys.models import Question, QuestionKind
 
 TEXT_MAX = 2000
 EMPTY = (None, "", [], ())
+# Control characters but line breaks and tabs: dropped from free text (PostgreSQL cannot store NUL).
+_CONTROL = dict.fromkeys([*range(0x09), *range(0x0B, 0x20)])
+_BLANK = object()  # a blank cell in a table of usual spellings
 
 
 @dataclass(frozen=True)
@@ -25,12 +29,25 @@ class QuestionSet:
     def for_agency(cls, methodology_questions: Iterable[Question], agency_kind: str) -> QuestionSet:
         return cls(tuple(q for q in methodology_questions if q.applies_to(agency_kind)))
 
-    @property
+    @cached_property
     def by_code(self) -> dict[str, Question]:
         return {q.code: q for q in self.questions}
 
     def scaled_codes(self) -> list[str]:
         return [q.code for q in self.questions if q.kind == QuestionKind.SCALE5]
+
+    @cached_property
+    def _fields(self) -> tuple[tuple[str, dict[str, Any], Question], ...]:
+        """Each question with the usual spellings of its accepted answers (exact text → clean value), looked up
+        before the general check: worked out once per question set, so a bulk import checks its rows by
+        dictionary look-ups. Every other value goes through _clean_value, which gives the same result for the
+        spellings listed (tests/surveys/test_answers.py checks every entry)."""
+        return tuple((q.code, _usual_spellings(q), q) for q in self.questions)
+
+    @cached_property
+    def _conditions(self) -> tuple[tuple[str, str, list[str]], ...]:
+        """(question, the question it depends on, the answers that show it), in form order."""
+        return tuple((q.code, q.shown_if["question"], q.shown_if["values"]) for q in self.questions if q.shown_if)
 
 
 def validate_answers(
@@ -43,34 +60,56 @@ def validate_answers(
     met must be empty: with `strict_skips` an answer there is an error (imports, API); without, it is
     dropped (the web form, where the question was hidden).
     """
-    by_code = questions.by_code
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     if not allow_unknown:
+        by_code = questions.by_code
         for code in raw:
             if code not in by_code:
                 errors[code] = _("There is no question %(code)s in this questionnaire.") % {"code": code}
-    for question in questions.questions:
-        value = raw.get(question.code)
+    for code, usual, question in questions._fields:
+        value = raw.get(code)
+        if value is None:
+            continue
+        if value.__class__ is str:
+            clean = usual.get(value)
+            if clean is not None:
+                if clean is not _BLANK:
+                    answers[code] = clean
+                continue
         if value in EMPTY or (isinstance(value, str) and not value.strip()):
             continue
         clean, error = _clean_value(question, value)
         if error:
-            errors[question.code] = error
+            errors[code] = error
         else:
-            answers[question.code] = clean
-    for question in questions.questions:
-        condition = question.shown_if
-        if not condition or question.code not in answers:
-            continue
-        if str(answers.get(condition["question"], "")) not in condition["values"]:
+            answers[code] = clean
+    for code, source, values in questions._conditions:
+        if code in answers and str(answers.get(source, "")) not in values:
             if strict_skips:
-                errors[question.code] = _("Must be empty: it is asked only when %(code)s is %(values)s.") % {
-                    "code": condition["question"],
-                    "values": "/".join(condition["values"]),
+                errors[code] = _("Must be empty: it is asked only when %(code)s is %(values)s.") % {
+                    "code": source,
+                    "values": "/".join(values),
                 }
-            answers.pop(question.code)
+            answers.pop(code)
     return answers, errors
+
+
+def _usual_spellings(question: Question) -> dict[str, Any]:
+    """The text of each usual accepted answer → its clean value (immutable ones only: a multiple choice, whose
+    clean value is a list, always takes the general check). Never changed once made."""
+    kind = question.kind
+    if kind == _SCALE5:
+        return _SCALE_SPELLINGS
+    if kind in _CHOICES:
+        return {"": _BLANK, **{code: code for code in question.option_codes() if code and code == code.strip()}}
+    return _BLANK_SPELLING
+
+
+_SCALE5 = QuestionKind.SCALE5.value
+_CHOICES = (QuestionKind.YES_NO.value, QuestionKind.SINGLE.value, QuestionKind.PRIORITY3.value)
+_SCALE_SPELLINGS = {"": _BLANK, **{str(level): level for level in range(1, 6)}}
+_BLANK_SPELLING = {"": _BLANK}
 
 
 def _clean_value(question: Question, value: Any) -> tuple[Any, str | None]:
@@ -86,15 +125,14 @@ def _clean_value(question: Question, value: Any) -> tuple[Any, str | None]:
         return code, None
     if question.kind == QuestionKind.MULTI:
         chosen = value if isinstance(value, (list, tuple)) else str(value).split("|")
-        codes = [str(item).strip() for item in chosen if str(item).strip()]
+        codes = {code for code in (str(item).strip() for item in chosen) if code}
         allowed = question.option_codes()
-        if any(code not in allowed for code in codes):
+        if not codes.issubset(allowed):
             return None, _("Choose among the listed answers only.")
-        if question.max_choices and len(set(codes)) > question.max_choices:
+        if question.max_choices and len(codes) > question.max_choices:
             return None, _("Choose at most %(count)s answers.") % {"count": question.max_choices}
-        return [code for code in allowed if code in set(codes)], None
-    # NUL and other control characters (but line breaks and tabs) are dropped: PostgreSQL cannot store NUL.
-    text = "".join(ch for ch in str(value) if ch in "\n\t" or ch >= " ").strip()
+        return [code for code in allowed if code in codes], None
+    text = str(value).translate(_CONTROL).strip()
     if len(text) > TEXT_MAX:
         return None, _("Write at most %(count)s characters.") % {"count": TEXT_MAX}
     return text, None
