@@ -76,6 +76,9 @@ class CheckedRow(NamedTuple):
     flags: list[tuple[str, str]]  # quality flags as (rule, detail)
 
 
+_RESPONDENT_TYPES = frozenset(RespondentType.values)
+
+
 @dataclass(frozen=True)
 class _Agency:
     pk: int
@@ -102,11 +105,10 @@ class _ResponseFile:
             code: _Agency(pk, kind)
             for code, pk, kind in campaign.participants.values_list("agency__code", "agency_id", "agency__kind")
         }
-        self.question_sets = {
-            kind: QuestionSet.for_agency(questions, kind) for kind in {a.kind for a in self.agencies.values()}
-        }
+        kinds = {agency.kind for agency in self.agencies.values()}
+        self.checks = {kind: _AnswerColumns(QuestionSet.for_agency(questions, kind), self.columns) for kind in kinds}
         # For a row whose agency is wrong, so that its answers are still checked and reported.
-        self.all_questions = QuestionSet(tuple(questions))
+        self.any_check = _AnswerColumns(QuestionSet(tuple(questions)), self.columns)
 
     def error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
@@ -151,7 +153,7 @@ class _ResponseFile:
 
     def checked_rows(self, records: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[CheckedRow]:
         """The valid rows of the file, ready to store; the bad ones are recorded as errors."""
-        has, columns, report = self.has, self.columns, self.report
+        has, report = self.has, self.report
         for number, record in records:
             report.rows += 1
             if self.on_progress is not None and report.rows % PROGRESS_EVERY == 0:
@@ -162,15 +164,14 @@ class _ResponseFile:
             channel = self._channel(number, record["channel"]) if has["channel"] else DEFAULT_CHANNEL
             submitted_at = self._submitted_at(number, record["submitted_at"]) if has["submitted_at"] else self.now
             client_id = self._client_id(number, record["client_id"]) if has["client_id"] else str(uuid.uuid4())
-            questions = self.question_sets[agency.kind] if agency is not None else self.all_questions
-            raw = {code: value for key, code in columns if not _blank(value := record[key])}
-            answers, errors = validate_answers(questions, raw, strict_skips=True)
+            check = self.checks[agency.kind] if agency is not None else self.any_check
+            answers, errors = validate_answers(check.questions, check.answered(record), strict_skips=True)
             for code, message in errors.items():
                 self.error(number, code, message)
             if not answers and not errors:
                 self.error(number, "", _("Please answer at least one question."))
             if self.error_count == bad:
-                flags = self._flags(questions, answers, submitted_at)
+                flags = self._flags(check.scaled_codes, answers, submitted_at)
                 yield CheckedRow(number, agency.pk, client_id, channel, respondent_type, answers, submitted_at, flags)
 
     def _agency(self, number: int, value: Any) -> _Agency | None:
@@ -187,7 +188,7 @@ class _ResponseFile:
 
     def _respondent_type(self, number: int, value: Any) -> str:
         text = cell_text(value).lower()
-        if text in RespondentType.values:
+        if text in _RESPONDENT_TYPES:
             return text
         if not text:
             self.error(number, "respondent_type", _("Required: this cell may not be empty."))
@@ -241,10 +242,10 @@ class _ResponseFile:
                 self.error(number, "client_id", _("Write a UUID such as 6f1c2a9e-3b1d-4f7a-9c55-0d2e8b7a4c10."))
             return ""
 
-    def _flags(self, questions: QuestionSet, answers: dict[str, Any], submitted_at) -> list[tuple[str, str]]:
+    def _flags(self, scaled_codes: list[str], answers: dict[str, Any], submitted_at) -> list[tuple[str, str]]:
         """The quality flags a file can earn, worded as surveys.services.quality.flags_for words them."""
         flags = []
-        scaled = [answers[code] for code in questions.scaled_codes() if code in answers]
+        scaled = [answers[code] for code in scaled_codes if code in answers]
         if len(scaled) >= STRAIGHT_LINE_MIN_ANSWERS and len(set(scaled)) == 1:
             detail = _("%(count)s answers, all %(value)s") % {"count": len(scaled), "value": scaled[0]}
             flags.append((FlagRule.STRAIGHT_LINED, detail))
@@ -279,9 +280,25 @@ class _ResponseFile:
         return fresh
 
 
-def _blank(value: Any) -> bool:
-    """An empty cell: an unanswered question."""
-    return value is None or (isinstance(value, str) and (not value or value.isspace()))
+class _AnswerColumns:
+    """The question columns of a file as one question set sees them: validate_answers checks a row's cells of
+    the questions it asks (an empty cell is an unanswered question), and a non-empty cell of a question it does
+    not ask (one asked only of other kinds of agency) is an answer to a question that is not in it."""
+
+    def __init__(self, questions: QuestionSet, columns: list[tuple[str, str]]):
+        self.questions = questions
+        self.asked = [(key, code) for key, code in columns if code in questions.by_code]
+        self.not_asked = [(key, code) for key, code in columns if code not in questions.by_code]
+        self.scaled_codes = questions.scaled_codes()
+
+    def answered(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The row's cells by question code, as validate_answers takes them."""
+        raw = {code: record[key] for key, code in self.asked}
+        for key, code in self.not_asked:
+            value = record[key]
+            if not (value is None or (isinstance(value, str) and not value.strip())):
+                raw[code] = value
+        return raw
 
 
 class _ResponseWriter:

@@ -26,6 +26,7 @@ from surveys.models import Campaign, CampaignState, Response, ResponseFlag
 from surveys.services import imports
 from surveys.services.answers import validate_answers
 from surveys.services.imports import ResponseImportRejected, import_responses
+from surveys.services.methodology import add_question, clone_methodology
 from surveys.services.quality import flags_for
 from surveys.services.responses import question_set
 
@@ -514,6 +515,22 @@ def test_a_short_row_has_its_missing_cells_empty_and_a_blank_row_keeps_its_numbe
         {"TC1": 5},
         {"TC1": 3, "HL": 4},
     ]
+
+
+def test_a_question_asked_only_of_communes_is_an_error_on_a_department_row_unless_empty(
+    make_survey_campaign, sipas_2017, tmp_path
+):
+    version = clone_methodology(source=sipas_2017, code="SIPAS-XA", name="Xã")
+    add_question(
+        methodology=version, code="XA1", kind="scale5", role="criterion", text="Dễ tìm", agency_kinds=["commune"]
+    )
+    campaign = make_survey_campaign("by-kind", methodology=version)
+    header = ["agency_code", "respondent_type", "TC1", "XA1"]
+    rows = [["06001", "individual", "4", "5"], ["20.SNV", "individual", "4", " "], ["20.SNV", "individual", "4", "5"]]
+    rejected = rejection(campaign, csv_file(tmp_path, rows, header=header))
+    assert reported(rejected) == [(4, "XA1", "There is no question XA1 in this questionnaire.")]
+    import_responses(campaign=campaign, source=csv_file(tmp_path, rows[:2], header=header))
+    assert list(Response.objects.order_by("id").values_list("answers", flat=True)) == [{"TC1": 4, "XA1": 5}, {"TC1": 4}]
 
 
 def test_a_file_that_stops_being_utf8_cancels_the_copy_in_progress(campaign, tmp_path, monkeypatch):
