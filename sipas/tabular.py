@@ -104,15 +104,20 @@ def _read_csv(source):
     if header_cells is None:
         raise UnreadableFile(_("The file is empty: row 1 must hold the column names."))
     header = [normalise_header(cell) for cell in header_cells]
-    columns = [(position, key) for position, key in enumerate(header) if key]
+    width = len(header)
+    named = all(header)  # every column has a name: a row's cells pair with the header as they are
 
     def iterate():
         try:
             for number, cells in enumerate(reader, start=2):
                 if not any(cell.strip() for cell in cells):
                     continue
-                width = len(cells)
-                yield number, {key: cells[position] if position < width else None for position, key in columns}
+                if len(cells) < width:  # a short row: the missing cells are empty
+                    cells += [None] * (width - len(cells))
+                if named:
+                    yield number, dict(zip(header, cells, strict=False))
+                else:
+                    yield number, {key: cell for key, cell in zip(header, cells, strict=False) if key}
         except UnicodeDecodeError as exc:
             raise UnreadableFile(_("The CSV file is not UTF-8 text.")) from exc
 

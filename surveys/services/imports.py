@@ -287,13 +287,14 @@ class _AnswerColumns:
 
     def __init__(self, questions: QuestionSet, columns: list[tuple[str, str]]):
         self.questions = questions
-        self.asked = [(key, code) for key, code in columns if code in questions.by_code]
+        asked = [(key, code) for key, code in columns if code in questions.by_code]
+        self.asked_keys, self.asked_codes = [key for key, _code in asked], [code for _key, code in asked]
         self.not_asked = [(key, code) for key, code in columns if code not in questions.by_code]
         self.scaled_codes = questions.scaled_codes()
 
     def answered(self, record: dict[str, Any]) -> dict[str, Any]:
         """The row's cells by question code, as validate_answers takes them."""
-        raw = {code: record[key] for key, code in self.asked}
+        raw = dict(zip(self.asked_codes, map(record.__getitem__, self.asked_keys), strict=True))
         for key, code in self.not_asked:
             value = record[key]
             if not (value is None or (isinstance(value, str) and not value.strip())):
