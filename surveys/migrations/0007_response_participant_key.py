@@ -40,97 +40,49 @@ DROP_KEY = f"ALTER TABLE surveys_response DROP CONSTRAINT IF EXISTS {CONSTRAINT}
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("agencies", "0002_agency_search_text"),
-        ("surveys", "0006_campaign_tally_epoch"),
+        ('agencies', '0002_agency_search_text'),
+        ('surveys', '0006_campaign_tally_epoch'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(refuse_orphans, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name="response",
-            name="agency",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="responses",
-                to="agencies.agency",
-            ),
+            model_name='response',
+            name='agency',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='agencies.agency'),
         ),
         migrations.AlterField(
-            model_name="response",
-            name="campaign",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="responses",
-                to="surveys.campaign",
-            ),
+            model_name='response',
+            name='campaign',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='surveys.campaign'),
         ),
         migrations.AlterField(
-            model_name="response",
-            name="decided_by",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="decided_responses",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='response',
+            name='decided_by',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decided_responses', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AlterField(
-            model_name="response",
-            name="entered_by",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="entered_responses",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='response',
+            name='entered_by',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entered_responses', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AlterField(
-            model_name="response",
-            name="link",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="responses",
-                to="surveys.surveylink",
-            ),
+            model_name='response',
+            name='link',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='responses', to='surveys.surveylink'),
         ),
         migrations.AlterField(
-            model_name="response",
-            name="service_point",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                to="agencies.servicepoint",
-            ),
+            model_name='response',
+            name='service_point',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, to='agencies.servicepoint'),
         ),
         migrations.AddField(
-            model_name="response",
-            name="participant",
-            field=models.ForeignObject(
-                from_fields=["campaign", "agency"],
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="responses",
-                to="surveys.campaignagency",
-                to_fields=["campaign", "agency"],
-            ),
+            model_name='response',
+            name='participant',
+            field=models.ForeignObject(from_fields=['campaign', 'agency'], on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='surveys.campaignagency', to_fields=['campaign', 'agency']),
         ),
         migrations.RunSQL(ADD_KEY, DROP_KEY),
     ]
