@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -37,12 +37,12 @@ class QuestionSet:
         return [q.code for q in self.questions if q.kind == QuestionKind.SCALE5]
 
     @cached_property
-    def _fields(self) -> tuple[tuple[str, dict[str, Any], Question], ...]:
+    def _fields(self) -> tuple[tuple[str, dict[str, Any], Callable[[Any], tuple[Any, str | None]]], ...]:
         """Each question with the usual spellings of its accepted answers (exact text → clean value), looked up
-        before the general check: worked out once per question set, so a bulk import checks its rows by
-        dictionary look-ups. Every other value goes through _clean_value, which gives the same result for the
-        spellings listed (tests/surveys/test_answers.py checks every entry)."""
-        return tuple((q.code, _usual_spellings(q), q) for q in self.questions)
+        first, and the check of any other value (_check_for): worked out once per question set, so that a bulk
+        import checks most cells by a dictionary look-up. The check gives the same result as the look-up for
+        every usual spelling (tests/surveys/test_answers.py checks every entry)."""
+        return tuple((q.code, _usual_spellings(q), _check_for(q)) for q in self.questions)
 
     @cached_property
     def _conditions(self) -> tuple[tuple[str, str, list[str]], ...]:
@@ -67,7 +67,7 @@ def validate_answers(
         for code in raw:
             if code not in by_code:
                 errors[code] = _("There is no question %(code)s in this questionnaire.") % {"code": code}
-    for code, usual, question in questions._fields:
+    for code, usual, check in questions._fields:
         value = raw.get(code)
         if value is None:
             continue
@@ -79,7 +79,7 @@ def validate_answers(
                 continue
         if value in EMPTY or (isinstance(value, str) and not value.strip()):
             continue
-        clean, error = _clean_value(question, value)
+        clean, error = check(value)
         if error:
             errors[code] = error
         else:
@@ -107,31 +107,49 @@ def _usual_spellings(question: Question) -> dict[str, Any]:
 
 
 _SCALE5 = QuestionKind.SCALE5.value
+_MULTI = QuestionKind.MULTI.value
 _CHOICES = (QuestionKind.YES_NO.value, QuestionKind.SINGLE.value, QuestionKind.PRIORITY3.value)
 _SCALE_SPELLINGS = {"": _BLANK, **{str(level): level for level in range(1, 6)}}
 _BLANK_SPELLING = {"": _BLANK}
 
 
-def _clean_value(question: Question, value: Any) -> tuple[Any, str | None]:
-    if question.kind == QuestionKind.SCALE5:
-        number = _as_int(value)
-        if number is None or not 1 <= number <= 5:
-            return None, _("Choose a level from 1 to 5, or leave it empty.")
-        return number, None
-    if question.kind in (QuestionKind.YES_NO, QuestionKind.SINGLE, QuestionKind.PRIORITY3):
-        code = str(int(value)) if isinstance(value, (int, float)) and float(value).is_integer() else str(value).strip()
-        if code not in question.option_codes():
-            return None, _("Choose one of the listed answers.")
-        return code, None
-    if question.kind == QuestionKind.MULTI:
-        chosen = value if isinstance(value, (list, tuple)) else str(value).split("|")
-        codes = {code for code in (str(item).strip() for item in chosen) if code}
-        allowed = question.option_codes()
-        if not codes.issubset(allowed):
-            return None, _("Choose among the listed answers only.")
-        if question.max_choices and len(codes) > question.max_choices:
-            return None, _("Choose at most %(count)s answers.") % {"count": question.max_choices}
-        return [code for code in allowed if code in codes], None
+def _check_for(question: Question) -> Callable[[Any], tuple[Any, str | None]]:
+    """The check of a value given for `question`: (clean value, None) or (None, the error's message)."""
+    kind = question.kind
+    if kind == _SCALE5:
+        return _check_scale
+    if kind in _CHOICES:
+        return partial(_check_choice, question.option_codes())
+    if kind == _MULTI:
+        return partial(_check_multi, question.option_codes(), question.max_choices)
+    return _check_text
+
+
+def _check_scale(value: Any) -> tuple[Any, str | None]:
+    number = _as_int(value)
+    if number is None or not 1 <= number <= 5:
+        return None, _("Choose a level from 1 to 5, or leave it empty.")
+    return number, None
+
+
+def _check_choice(allowed: list[str], value: Any) -> tuple[Any, str | None]:
+    code = str(int(value)) if isinstance(value, (int, float)) and float(value).is_integer() else str(value).strip()
+    if code not in allowed:
+        return None, _("Choose one of the listed answers.")
+    return code, None
+
+
+def _check_multi(allowed: list[str], max_choices: int | None, value: Any) -> tuple[Any, str | None]:
+    chosen = value if isinstance(value, (list, tuple)) else str(value).split("|")
+    codes = {code for code in (str(item).strip() for item in chosen) if code}
+    if not codes.issubset(allowed):
+        return None, _("Choose among the listed answers only.")
+    if max_choices and len(codes) > max_choices:
+        return None, _("Choose at most %(count)s answers.") % {"count": max_choices}
+    return [code for code in allowed if code in codes], None
+
+
+def _check_text(value: Any) -> tuple[Any, str | None]:
     text = str(value).translate(_CONTROL).strip()
     if len(text) > TEXT_MAX:
         return None, _("Write at most %(count)s characters.") % {"count": TEXT_MAX}
