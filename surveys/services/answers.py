@@ -62,7 +62,7 @@ def validate_answers(
     """
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    if not allow_unknown:
+    if not allow_unknown and not questions.by_code.keys() >= raw.keys():
         by_code = questions.by_code
         for code in raw:
             if code not in by_code:
