@@ -148,19 +148,6 @@ def _read_xlsx(source):
 
 
 def _read_csv(source):
-    header, rows = read_csv_lists(source)
-
-    def iterate():
-        for number, cells in rows:
-            yield number, {key: cells[i] for i, key in enumerate(header) if key}
-
-    return header, iterate()
-
-
-def read_csv_lists(source: IO[bytes] | str | Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
-    """A UTF-8 CSV file as read_rows reads it (same header, numbering, blank rows left out, same messages),
-    but each row is the list of its cells, one shorter than the header padded with None: for bulk imports,
-    where a dict per row costs a sixth of the time."""
     stream = _open_binary(source)
     reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
     try:
@@ -171,15 +158,19 @@ def read_csv_lists(source: IO[bytes] | str | Path) -> tuple[list[str], Iterator[
         raise UnreadableFile(_("The file is empty: row 1 must hold the column names."))
     header = [normalise_header(cell) for cell in header_cells]
     width = len(header)
+    named = all(header)  # every column has a name: a row's cells pair with the header as they are
 
-    def iterate() -> Iterator[tuple[int, list]]:
+    def iterate():
         try:
             for number, cells in enumerate(reader, start=2):
-                if not any(map(str.strip, cells)):
+                if not any(cell.strip() for cell in cells):
                     continue
-                if len(cells) < width:
-                    cells.extend([None] * (width - len(cells)))
-                yield number, cells
+                if len(cells) < width:  # a short row: the missing cells are empty
+                    cells += [None] * (width - len(cells))
+                if named:
+                    yield number, dict(zip(header, cells, strict=False))
+                else:
+                    yield number, {key: cell for key, cell in zip(header, cells, strict=False) if key}
         except UnicodeDecodeError as exc:
             raise UnreadableFile(_("The CSV file is not UTF-8 text.")) from exc
 

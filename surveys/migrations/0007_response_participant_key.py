@@ -32,17 +32,11 @@ def refuse_orphans(apps, schema_editor):
         )
 
 
-def add_key(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"ALTER TABLE surveys_response ADD CONSTRAINT {CONSTRAINT} FOREIGN KEY (campaign_id, agency_id) "
-            "REFERENCES surveys_campaignagency (campaign_id, agency_id) DEFERRABLE INITIALLY DEFERRED"
-        )
-
-
-def drop_key(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE surveys_response DROP CONSTRAINT IF EXISTS {CONSTRAINT}")
+ADD_KEY = (
+    f"ALTER TABLE surveys_response ADD CONSTRAINT {CONSTRAINT} FOREIGN KEY (campaign_id, agency_id) "
+    "REFERENCES surveys_campaignagency (campaign_id, agency_id) DEFERRABLE INITIALLY DEFERRED"
+)
+DROP_KEY = f"ALTER TABLE surveys_response DROP CONSTRAINT IF EXISTS {CONSTRAINT}"
 
 
 class Migration(migrations.Migration):
@@ -90,5 +84,5 @@ class Migration(migrations.Migration):
             name='participant',
             field=models.ForeignObject(from_fields=['campaign', 'agency'], on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='surveys.campaignagency', to_fields=['campaign', 'agency']),
         ),
-        migrations.RunPython(add_key, drop_key),
+        migrations.RunSQL(ADD_KEY, DROP_KEY),
     ]

@@ -12,6 +12,8 @@ and every change of a response's campaign or agency, is checked as the foreign k
 commit, the surveyed agency locked against removal until then (FOR KEY SHARE). Removing a surveyed agency that
 still has responses is refused at the commit, as the foreign key refused it. The errors keep the foreign key's
 SQLSTATE (23503, an IntegrityError in Django) and its name, response_participant_fk.
+
+Migration 0010 puts the declared foreign key back and drops these triggers and the setting they read.
 """
 
 from django.db import migrations
@@ -77,19 +79,10 @@ DROP FUNCTION IF EXISTS sipas_response_participant();
 """
 
 
-def to_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE surveys_response DROP CONSTRAINT IF EXISTS {CONSTRAINT}")
-        schema_editor.execute(CREATE, params=None)
-
-
-def to_key(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-        schema_editor.execute(
-            f"ALTER TABLE surveys_response ADD CONSTRAINT {CONSTRAINT} FOREIGN KEY (campaign_id, agency_id) "
-            "REFERENCES surveys_campaignagency (campaign_id, agency_id) DEFERRABLE INITIALLY DEFERRED"
-        )
+ADD_KEY = (
+    f"ALTER TABLE surveys_response ADD CONSTRAINT {CONSTRAINT} FOREIGN KEY (campaign_id, agency_id) "
+    "REFERENCES surveys_campaignagency (campaign_id, agency_id) DEFERRABLE INITIALLY DEFERRED"
+)
 
 
 class Migration(migrations.Migration):
@@ -98,5 +91,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(to_triggers, to_key),
+        migrations.RunSQL(
+            [f"ALTER TABLE surveys_response DROP CONSTRAINT IF EXISTS {CONSTRAINT}", CREATE],
+            [DROP, ADD_KEY],
+        ),
     ]

@@ -59,9 +59,6 @@ class Campaign(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Raised by database triggers (reports migration 0004) whenever a stored response of the campaign is
-    # deleted or has its answers, agency or campaign changed: a tally read before that must not be stored.
-    tally_epoch = models.BigIntegerField(default=0, editable=False, db_default=0)
 
     class Meta:
         verbose_name = _("campaign")

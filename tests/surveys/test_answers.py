@@ -1,12 +1,15 @@
 """validate_answers: the one check every channel uses. Every message, the skip logic (strict for imports and
-the API, lenient for the web form) and the normalisation of values (Excel floats, NC strings, empties)."""
+the API, lenient for the web form), the normalisation of values (Excel floats, NC strings, empties), and the
+usual spellings it looks up first agreeing with the general check (hypothesis against its literal definition)."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from surveys.services.answers import QuestionSet, validate_answers
+from surveys.services.answers import QuestionSet, _check_for, validate_answers
 
 
 @pytest.fixture(autouse=True)
@@ -213,3 +216,71 @@ def test_lenient_skip_still_reports_bad_values_elsewhere(questions):
     _answers, errors = validate_answers(questions, {"PA": "2", "GY2": 4, "TC1": 8}, strict_skips=False)
 
     assert set(errors) == {"TC1"}
+
+
+# --- the usual spellings, looked up first, are accepted as the general check accepts them ------------------------
+
+
+def test_every_usual_spelling_is_cleaned_as_the_general_check_cleans_it(questions):
+    looked_up = 0
+    for _code, spellings, check in questions._fields:
+        for text, clean in spellings.items():
+            if text:
+                assert check(text) == (clean, None)
+                looked_up += 1
+    assert looked_up > 100  # every scale and choice of SIPAS-2017 has its spellings
+
+
+def literal_validate_answers(questions: QuestionSet, raw, *, strict_skips: bool, allow_unknown: bool):
+    """validate_answers as its contract reads, every value through the general check, no table."""
+    by_code = {q.code: q for q in questions.questions}
+    answers, errors = {}, {}
+    if not allow_unknown:
+        for code in raw:
+            if code not in by_code:
+                errors[code] = f"There is no question {code} in this questionnaire."
+    for question in questions.questions:
+        value = raw.get(question.code)
+        if value in (None, "", [], ()) or (isinstance(value, str) and not value.strip()):
+            continue
+        clean, error = _check_for(question)(value)
+        if error:
+            errors[question.code] = error
+        else:
+            answers[question.code] = clean
+    for question in questions.questions:
+        condition = question.shown_if
+        hidden = condition and str(answers.get(condition["question"], "")) not in condition["values"]
+        if hidden and question.code in answers:
+            if strict_skips:
+                shown = "/".join(condition["values"])
+                errors[question.code] = f"Must be empty: it is asked only when {condition['question']} is {shown}."
+            answers.pop(question.code)
+    return answers, errors
+
+
+ODD_VALUES = ["", " ", "  4", "4 ", "04", "+4", "4.0", "٤", "0", "6", "-1", "x", "1|2", "NC3|NC3", "NC5|NC3|",
+              " NC1", "NC10", "NC1|NC2|NC3|NC4", "1 ", "true", "a\x00b", "x\r\ny\tz", "\x1f", 4, 0, 7, 4.0, 2.5,
+              True, False, None, [], ["NC1", "NC1"], ("NC2",)]  # fmt: skip
+
+
+@st.composite
+def raw_answers(draw, codes: list[str], spellings: dict[str, list]) -> dict:
+    """Answers as the channels send them: mostly usual spellings, some odd values, now and then an unknown code."""
+    raw = {}
+    for code in draw(st.lists(st.sampled_from(codes), unique=True)):
+        raw[code] = draw(st.sampled_from(spellings[code]) | st.sampled_from(ODD_VALUES) | st.text(max_size=3))
+    if draw(st.integers(0, 9)) == 0:
+        raw["ZZ9"] = draw(st.sampled_from(ODD_VALUES))
+    return raw
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), strict_skips=st.booleans(), allow_unknown=st.booleans())
+def test_validate_answers_agrees_with_its_literal_definition(questions, data, strict_skips, allow_unknown):
+    codes = [q.code for q in questions.questions]
+    spellings = {code: [text for text in usual if text] or ["Tốt"] for code, usual, _q in questions._fields}
+    spellings["NC"] = ["NC1", "NC3|NC5", "NC9|NC1|NC4", ["NC2", "NC7"]]
+    raw = data.draw(raw_answers(codes, spellings))
+    options = {"strict_skips": strict_skips, "allow_unknown": allow_unknown}
+    assert validate_answers(questions, raw, **options) == literal_validate_answers(questions, raw, **options)

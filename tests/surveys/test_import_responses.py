@@ -1,20 +1,20 @@
 """import_responses (service and command): the import contract of sipas-methodology.md, every bad row reported
-by spreadsheet row number and column with nothing written, idempotent client_ids, quality flags, and the
-fast answer check agreeing with validate_answers (hypothesis)."""
+by spreadsheet row number and column with nothing written, idempotent client_ids, quality flags, and the one
+path every file takes (rows read streamed, checked by validate_answers, written with COPY in batches)."""
 
 from __future__ import annotations
 
 import csv
 import datetime
-import functools
 import io
-import json
+import unicodedata
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,11 +22,11 @@ from openpyxl import Workbook
 
 from sipas.models import AuditEntry
 from surveys.management.commands.import_responses import Command as ImportCommand
-from surveys.methodology.sipas_2017 import definition
-from surveys.models import Campaign, CampaignState, Question, QuestionKind, Response, ResponseFlag
+from surveys.models import Campaign, CampaignState, Response, ResponseFlag
 from surveys.services import imports
-from surveys.services.answers import QuestionSet, validate_answers
-from surveys.services.imports import AnswerChecker, ResponseImportRejected, import_responses
+from surveys.services.answers import validate_answers
+from surveys.services.imports import ResponseImportRejected, import_responses
+from surveys.services.methodology import add_question, clone_methodology
 from surveys.services.quality import flags_for
 from surveys.services.responses import question_set
 
@@ -67,15 +67,18 @@ def row(**cells) -> dict[str, str]:
             **ANSWERS, **cells}  # fmt: skip
 
 
-def csv_file(tmp_path, rows, *, header=None, name="responses.csv"):
-    header = header or HEADER
+def csv_bytes(rows, header) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for cells in rows:
         writer.writerow([cells.get(column, "") for column in header] if isinstance(cells, dict) else cells)
+    return out.getvalue().encode()
+
+
+def csv_file(tmp_path, rows, *, header=None, name="responses.csv"):
     path = tmp_path / name
-    path.write_text(out.getvalue(), encoding="utf-8")
+    path.write_bytes(csv_bytes(rows, header or HEADER))
     return path
 
 
@@ -252,8 +255,7 @@ def test_every_bad_row_is_reported_by_its_spreadsheet_row_number(campaign, tmp_p
 
 
 def test_one_bad_row_after_rows_already_sent_to_the_database_writes_nothing(campaign, tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 4)
-    monkeypatch.setattr(imports, "ORM_BATCH", 4)
+    monkeypatch.setattr(imports, "BATCH_ROWS", 4)
     rows = [row(submitted_at="2020-01-01") for _ in range(25)] + [row(TC2="0")]
     rejected = rejection(campaign, csv_file(tmp_path, rows))
     assert reported(rejected) == [(27, "TC2", "Choose a level from 1 to 5, or leave it empty.")]
@@ -383,8 +385,7 @@ def test_a_client_id_used_twice_in_a_file_is_reported(campaign, tmp_path):
 
 
 def test_a_client_id_reused_in_a_later_chunk_is_reported(campaign, tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "CLIENT_ID_CHUNK_ROWS", 2)
-    monkeypatch.setattr(imports, "ORM_BATCH", 2)
+    monkeypatch.setattr(imports, "CLIENT_ID_BATCH_ROWS", 2)
     rows = with_ids(row(), row(), row())
     rows[2]["client_id"] = rows[0]["client_id"]
     rejected = rejection(campaign, csv_file(tmp_path, rows, header=ID_HEADER))
@@ -423,8 +424,7 @@ def test_quality_flags_are_recorded_as_flags_for_would(campaign, tree, tmp_path)
 
 
 def test_flags_are_recorded_across_chunks(campaign, tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
-    monkeypatch.setattr(imports, "ORM_BATCH", 3)
+    monkeypatch.setattr(imports, "BATCH_ROWS", 3)
     report = import_responses(campaign=campaign, source=csv_file(tmp_path, [row(submitted_at="2020-01-01")] * 8))
     assert report.flagged == 8 and ResponseFlag.objects.filter(rule="outside_period").count() == 8
 
@@ -491,100 +491,113 @@ def test_an_unreadable_file_fails_the_command_with_its_reason(campaign, tmp_path
     assert str(caught.value).startswith("Nothing was imported. Cannot open")
 
 
-# --- the fast answer check agrees with validate_answers -----------------------------------------------------------
+# --- the one path: streamed rows, validate_answers, COPY in batches ------------------------------------------------
 
 
-def sipas_questions(extra: bool = True) -> list[Question]:
-    """SIPAS-2017 as unsaved Question objects (no database), plus a commune-only question and a 3-level one."""
-    questions = [
-        Question(code=q["code"], kind=q["kind"], options=q["options"], max_choices=q["max_choices"],
-                 shown_if=q["shown_if"], role=q["role"], order=i)
-        for i, q in enumerate(definition()["questions"])
-    ]  # fmt: skip
-    if extra:
-        options = [{"code": code} for code in ("1", "2", "3")]
-        questions += [
-            Question(code="XA1", kind=QuestionKind.SCALE5, agency_kinds=["commune"], order=90),
-            Question(code="UT", kind=QuestionKind.PRIORITY3, options=options, order=91),
-        ]
-    return questions
+def test_unusual_spellings_are_stored_as_validate_answers_cleans_them(campaign, tmp_path):
+    nfd = unicodedata.normalize("NFD", "Thủ tục nhanh")
+    unusual = {"TC1": " 4", "TC2": "04", "TT1": "+5", "NC": "NC5|NC3", "DL": " 2 ", "YK": f"  {nfd}\x07 "}
+    import_responses(campaign=campaign, source=csv_file(tmp_path, [row(**unusual)]))
+    stored = Response.objects.get().answers
+    assert (stored["TC1"], stored["TC2"], stored["TT1"], stored["NC"], stored["DL"]) == (4, 4, 5, ["NC3", "NC5"], "2")
+    assert stored["YK"] == nfd  # trimmed, the control character dropped, the text kept as typed
 
 
-QUESTIONS = sipas_questions()
-COLUMNS = {q.code.lower(): q.code for q in QUESTIONS}
-ODD_CELLS = ["", " ", "  4", "4 ", "04", "+4", "4.0", "٤", "0", "6", "-1", "x", "1|2", "NC3|NC3", "NC5|NC3|",
-             " NC1", "NC10", "NC1|NC2|NC3|NC4", "1 ", "true", "a\x00b", "x\r\ny\tz", "\x1f", 4, 0, 7, 4.0, 2.5,
-             True, False, None]  # fmt: skip
+def test_a_short_row_has_its_missing_cells_empty_and_a_blank_row_keeps_its_number(campaign, tmp_path):
+    header = ["agency_code", "respondent_type", "TC1", "HL"]
+    rows = [["06001", "individual", "5"], [], ["", " ", ""], ["06001", "individual", "9", "4"]]
+    rejected = rejection(campaign, csv_file(tmp_path, rows, header=header))
+    assert reported(rejected) == [(5, "TC1", "Choose a level from 1 to 5, or leave it empty.")]
+    rows[3][2] = "3"
+    report = import_responses(campaign=campaign, source=csv_file(tmp_path, rows, header=header))
+    assert report.rows == 2
+    assert list(Response.objects.order_by("id").values_list("answers", flat=True)) == [
+        {"TC1": 5},
+        {"TC1": 3, "HL": 4},
+    ]
 
 
-def usual_cell(question: Question, typed: bool):
-    if question.kind == QuestionKind.SCALE5:
-        return st.sampled_from(["", *(range(1, 6) if typed else "12345")])
-    if question.kind == QuestionKind.MULTI:
-        codes = question.option_codes()
-        return st.one_of(st.just(""), st.lists(st.sampled_from(codes), min_size=1, max_size=4, unique=True).map("|".join))  # fmt: skip
-    if question.kind == QuestionKind.TEXT:
-        return st.text(max_size=12)
-    return st.sampled_from(["", *question.option_codes()])
+def test_a_question_asked_only_of_communes_is_an_error_on_a_department_row_unless_empty(
+    make_survey_campaign, sipas_2017, tmp_path
+):
+    version = clone_methodology(source=sipas_2017, code="SIPAS-XA", name="Xã")
+    add_question(
+        methodology=version, code="XA1", kind="scale5", role="criterion", text="Dễ tìm", agency_kinds=["commune"]
+    )
+    campaign = make_survey_campaign("by-kind", methodology=version)
+    header = ["agency_code", "respondent_type", "TC1", "XA1"]
+    rows = [["06001", "individual", "4", "5"], ["20.SNV", "individual", "4", " "], ["20.SNV", "individual", "4", "5"]]
+    rejected = rejection(campaign, csv_file(tmp_path, rows, header=header))
+    assert reported(rejected) == [(4, "XA1", "There is no question XA1 in this questionnaire.")]
+    import_responses(campaign=campaign, source=csv_file(tmp_path, rows[:2], header=header))
+    assert list(Response.objects.order_by("id").values_list("answers", flat=True)) == [{"TC1": 4, "XA1": 5}, {"TC1": 4}]
+
+
+def test_a_file_that_stops_being_utf8_cancels_the_copy_in_progress(campaign, tmp_path, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_ROWS", 2)
+    path = csv_file(tmp_path, [row() for _ in range(300)])
+    path.write_bytes(path.read_bytes() + "06001,individual,,,4\n".encode("latin-1") + "Hà\n".encode("latin-1"))
+    assert rejection(campaign, path).message == "The CSV file is not UTF-8 text."
+    assert nothing_written()
+    assert Campaign.objects.filter(pk=campaign.pk).exists()  # the connection is usable again
+
+
+def test_answers_are_stored_as_jsonb(campaign, tmp_path):
+    import_responses(campaign=campaign, source=csv_file(tmp_path, [row(YK='a "b"\\c')]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_typeof(answers)::text, answers->>'YK', answers->'NC' = '[\"NC3\", \"NC5\"]' "
+            "FROM surveys_response"
+        )
+        assert cursor.fetchone() == ("jsonb", 'a "b"\\c', True)
+
+
+CELLS = {  # per question column, cells as people type them, some odd, some wrong
+    "TC1": ["", "4", " 5", "04", "6", "x", "4.5"],
+    "HL": ["", "1", "5 ", "0"],
+    "PA": ["", "1", "2", " 1", "3"],
+    "GY2": ["", "3", "4", "9"],
+    "TH": ["", "1", "3", "2 "],
+    "XL": ["", "1", "2", "x"],
+    "NC": ["", "NC1", "NC5|NC3", "NC3|NC3|", "NC1|NC2|NC3|NC4", "NC99"],
+    "YK": ["", "  Tốt  ", "a\x00b", "x" * 2001, "\t"],
+}
 
 
 @st.composite
-def file_rows(draw, typed: bool):
-    """A row of cells, mostly as people type them, with a few odd cells in some rows."""
-    record = {key: draw(usual_cell(question, typed)) for key, question in zip(COLUMNS, QUESTIONS, strict=True)}
-    if draw(st.booleans()):  # follow the skip logic, as most rows do
-        for key, question in zip(COLUMNS, QUESTIONS, strict=True):
-            shown = question.shown_if
-            if shown and str(record[shown["question"].lower()]) not in shown["values"]:
-                record[key] = ""
-    for key in draw(st.sets(st.sampled_from(list(COLUMNS)), max_size=3)):
-        record[key] = draw(st.sampled_from(ODD_CELLS) | st.text(max_size=4))
-    return record
+def answer_files(draw) -> list[dict]:
+    return [
+        {"agency_code": draw(st.sampled_from(["06001", "20.SNV"])), "respondent_type": "individual",
+         **{code: draw(st.sampled_from(cells)) for code, cells in CELLS.items()}}
+        for _ in range(draw(st.integers(1, 6)))
+    ]  # fmt: skip
 
 
-@functools.cache
-def checker_for(kind: str, typed: bool) -> AnswerChecker:
-    return AnswerChecker(QuestionSet.for_agency(QUESTIONS, kind), COLUMNS, typed=typed)
-
-
-def agree(record, kind: str, typed: bool) -> None:
-    questions = QuestionSet.for_agency(QUESTIONS, kind)
-    answers, text, errors, scaled = checker_for(kind, typed).check(record)
-    raw = {COLUMNS[key]: v for key, v in record.items() if not (v is None or (isinstance(v, str) and not v.strip()))}
-    expected_answers, expected_errors = validate_answers(questions, raw, strict_skips=True)
-    assert (answers, errors) == (expected_answers, expected_errors)
-    if not errors:
-        assert json.loads(text) == expected_answers
-        scaled_codes = questions.scaled_codes()
-        assert sorted(v for v in scaled if v is not None) == sorted(
-            v for code, v in expected_answers.items() if code in scaled_codes
-        )
-
-
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(record=file_rows(typed=False), kind=st.sampled_from(["commune", "department"]))
-def test_the_fast_check_of_csv_cells_agrees_with_validate_answers(record, kind):
-    agree(record, kind, typed=False)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(record=file_rows(typed=True), kind=st.sampled_from(["commune", "department"]))
-def test_the_fast_check_of_workbook_cells_agrees_with_validate_answers(record, kind):
-    agree(record, kind, typed=True)
-
-
-def test_a_usual_row_is_checked_without_calling_validate_answers(monkeypatch):
-    monkeypatch.setattr(imports, "validate_answers", lambda *a, **k: pytest.fail("took the general path"))
-    checker = AnswerChecker(QuestionSet.for_agency(QUESTIONS, "commune"), COLUMNS)
-    record = dict.fromkeys(COLUMNS, "")
-    record.update({code.lower(): value for code, value in ANSWERS.items()})
-    answers, _text, errors, _scaled = checker.check(record)
-    assert errors == {} and answers["NC"] == ["NC3", "NC5"] and answers["TC1"] == 4
-
-
-def test_answers_are_written_in_jsonb_key_order_as_answers_written_through_django_are_stored():
-    checker = AnswerChecker(QuestionSet.for_agency(QUESTIONS, "commune"), COLUMNS)
-    record = dict.fromkeys(COLUMNS, "")
-    record.update({code.lower(): value for code, value in ANSWERS.items()})
-    keys = list(json.loads(checker.check(record)[1]))
-    assert keys == sorted(keys, key=lambda key: (len(key.encode()), key.encode())) and "YK" in keys
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=answer_files())
+def test_a_file_is_stored_or_refused_as_validate_answers_decides_row_by_row(make_survey_campaign, tree, rows):
+    """Whatever the cells, each row is what validate_answers makes of its non-empty cells: the file is refused
+    with each row's errors, by row number and question code, or every row is stored with its clean answers."""
+    Response.objects.all().delete()
+    campaign = Campaign.objects.filter(slug="random").first() or make_survey_campaign("random")
+    expected_answers, expected_errors = [], []
+    for number, cells in enumerate(rows, start=2):
+        questions = question_set(campaign, tree[cells["agency_code"]])
+        raw = {code: cells[code] for code in CELLS if cells[code].strip()}
+        answers, errors = validate_answers(questions, raw, strict_skips=True)
+        expected_answers.append(answers)
+        expected_errors += [(number, code, message) for code, message in errors.items()]
+        if not answers and not errors:
+            expected_errors.append((number, "", "Please answer at least one question."))
+    header = ["agency_code", "respondent_type", *CELLS]
+    source = io.BytesIO(csv_bytes(rows, header))
+    try:
+        report = import_responses(campaign=campaign, source=source, name="random.csv")
+    except ResponseImportRejected as rejected:
+        assert reported(rejected) == sorted(expected_errors)
+        assert not Response.objects.exists()
+    else:
+        assert expected_errors == [] and report.imported == len(rows)
+        stored = Response.objects.filter(campaign=campaign).order_by("id").values_list("answers", flat=True)
+        assert list(stored) == expected_answers
