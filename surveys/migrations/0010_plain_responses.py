@@ -38,6 +38,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0002_agency_search_text"),
         ("surveys", "0009_participant_key_as_triggers"),
+        # reports 0008 drops the tally triggers, which write the tally_epoch column this migration removes.
+        ("reports", "0008_plain_counts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
