@@ -5,7 +5,8 @@ responses stored over ~1,000 agencies (issue 15, point 9: at most 200 ms of serv
         .venv/bin/python bench/campaign_pages.py [--rows 1000000] [--runs 15] [--reuse] [--explain]
 
 Builds the bench data once: the province of bench/import_responses.py (40 departments, 960 communes), an open
-campaign `bench-pages` over them that also takes web and QR answers (bench/citizen_flow.py posts into it), an
+campaign `bench-pages` over them that also takes web and QR answers until a year from the day it is built
+(bench/citizen_flow.py posts into it), an
 officer of the province, and the responses of bench/make_responses_csv.py loaded with
 `manage.py import_responses` (timed). With --reuse a campaign that already holds the rows is kept as it is.
 
@@ -17,6 +18,7 @@ middleware, view, queries, template), the number of queries and the time spent i
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import statistics
 import subprocess
@@ -115,11 +117,16 @@ def build(rows: int, *, reuse: bool) -> None:
 
     sync_province()
     ensure_officer()
-    if reuse and stored_responses() is not None and stored_responses() >= rows:
+    from surveys.models import Campaign
+
+    campaign = Campaign.objects.filter(slug=SLUG).first()
+    open_today = campaign is not None and campaign.period_end >= datetime.date.today()
+    if reuse and open_today and stored_responses() >= rows:
         print(f"reusing campaign {SLUG} with {stored_responses():,} responses (--reuse)", flush=True)
         return
     tear_down()
-    start, end = bench_import.PERIOD
+    # The period holds the file's answers (spring 2025) and today, so that bench/citizen_flow.py can answer online.
+    start, end = bench_import.PERIOD[0], datetime.date.today() + datetime.timedelta(days=365)
     campaign = create_campaign(
         year=2025, name="Bench pages", slug=SLUG, root=Agency.objects.get(code=bench_import.PROVINCE),
         methodology=Methodology.objects.get(code="SIPAS-2017"), period_start=start, period_end=end,
