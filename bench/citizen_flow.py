@@ -120,8 +120,9 @@ def server_times(tokens: list[str], plan, runs: int, *, profile: bool) -> dict:
         import cProfile
 
         profiler = cProfile.Profile()
+    client = Client(HTTP_HOST=HOST)  # one handler, as in a worker: a new Client loads the middleware again
     for i in range(runs + 1):
-        client = Client(HTTP_HOST=HOST)
+        client.cookies.clear()  # a new citizen: no device cookie yet
         token = tokens[i % len(tokens)]
         counter = _QueryCounter()
         with connection.execute_wrapper(counter):
