@@ -64,28 +64,43 @@ class SurveyForm(forms.Form):
         return list(rules.values())
 
     def sections(self, errors: dict[str, str]) -> list[dict]:
-        """Questions grouped for display, each with its options, current value and error."""
+        """Questions grouped for display, each prepared for the one loop of surveys/form.html: its code,
+        label, kind, options with their checked state, current text and error. Plain values only, so the
+        template reads dictionaries instead of rendering a widget per choice."""
+        scale = [(option["code"], localized_option(option)) for option in self.scale]
         sections: list[dict] = []
         for question in self.questions.questions:
             if not sections or sections[-1]["key"] != question.section:
                 sections.append({"key": question.section, "title": _section_title(question), "questions": []})
-            if self.is_bound:
-                selected = self.data.getlist(question.code)
+            selected = self.data.getlist(question.code) if self.is_bound else []
+            if question.options:
+                options = [(option["code"], localized_option(option)) for option in question.options]
             else:
-                selected = []
-            options = question.options or (self.scale if question.kind == QuestionKind.SCALE5 else [])
+                options = scale if question.kind == QuestionKind.SCALE5 else []
+            is_text = question.kind == QuestionKind.TEXT
             sections[-1]["questions"].append(
                 {
-                    "q": question,
+                    "code": question.code,
                     "label": question.label,
-                    "options": [{"code": o["code"], "label": localized_option(o)} for o in options],
-                    "selected": selected,
-                    "text": selected[0] if selected and question.kind == QuestionKind.TEXT else "",
+                    "is_text": is_text,
+                    "is_scale": question.kind == QuestionKind.SCALE5,
+                    "input_type": "checkbox" if question.kind == QuestionKind.MULTI else "radio",
+                    "options": [{"code": code, "label": label, "checked": code in selected} for code, label in options],
+                    "text": selected[0] if selected and is_text else "",
                     "error": errors.get(question.code, ""),
                     "when": _when(question),
                 }
             )
         return sections
+
+    def respondent_choices(self) -> list[dict]:
+        """The choices of "You are answering as", with the one to show checked (the answer sent, else the
+        initial one)."""
+        current = self["respondent_type"].value()
+        return [
+            {"value": value, "label": label, "checked": value == current}
+            for value, label in self.fields["respondent_type"].choices
+        ]
 
 
 def localized_option(option: dict) -> str:

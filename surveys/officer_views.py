@@ -44,6 +44,7 @@ from surveys.services.quality import decide_flagged, flagged_responses
 # screens (a button that only changed the state would leave a "computed" campaign without a run).
 OFFICER_TRANSITIONS = (CampaignState.OPEN, CampaignState.CLOSED)
 CAMPAIGNS_PER_PAGE = 50
+AGENCIES_PER_PAGE = 50
 FLAGGED_PER_PAGE = 50
 AUDIT_ENTRIES_SHOWN = 50
 
@@ -53,20 +54,22 @@ def _require_officer(user) -> None:
         raise Http404("Officers only")
 
 
-def _count_of(queryset) -> Coalesce:
-    """A correlated COUNT per campaign (joining participants and responses in one query would multiply rows)."""
-    counted = queryset.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(n=Count("pk"))
+def _agency_count() -> Coalesce:
+    """A correlated COUNT of the surveyed agencies per campaign."""
+    counted = (
+        CampaignAgency.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(n=Count("pk"))
+    )
     return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
 
 
 @login_required
 @require_GET
 def campaign_list(request):
+    """The campaigns an officer runs, with the agencies each surveys. Responses are counted on each campaign's
+    own page: counting them here would read every response of every campaign listed (a million per province
+    and year) on each view of the list."""
     _require_officer(request.user)
-    campaigns = managed_campaigns(request.user).annotate(
-        agency_count=_count_of(CampaignAgency.objects.all()),
-        response_count=_count_of(Response.objects.all()),
-    )
+    campaigns = managed_campaigns(request.user).annotate(agency_count=_agency_count())
     page = Paginator(campaigns, CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "surveys/officer/campaign_list.html", {"page": page})
 
@@ -93,8 +96,12 @@ def campaign_detail(request, slug: str):
     campaign = get_managed_campaign(request.user, slug)
     if request.method == "POST":
         return _change_state(request, campaign)
-    rows = progress_rows(campaign, campaign.participants.all())
-    for row in rows:
+    # Every agency's counts feed the totals per level; one page of agencies is shown (a province surveys a
+    # thousand). Flagged responses count until an officer decides, so progress shows no flagged count: that
+    # would join the flags to a million responses on every view (the flags tab counts them).
+    rows = progress_rows(campaign, campaign.participants.all(), with_flagged=False)
+    page = Paginator(rows, AGENCIES_PER_PAGE).get_page(request.GET.get("page"))
+    for row in page:
         share = row["share_of_minimum"]
         row["bar_percent"] = None if share is None else min(100, round(share))
     audit = AuditEntry.objects.filter(target_type=Campaign._meta.label_lower, target_id=str(campaign.pk))
@@ -102,7 +109,7 @@ def campaign_detail(request, slug: str):
     allowed = TRANSITIONS.get(campaign.state, set())
     context = {
         "campaign": campaign,
-        "rows": rows,
+        "page": page,
         "totals": _totals_by_kind(rows),
         "transitions": [
             (state, _transition_label(campaign.state, state)) for state in OFFICER_TRANSITIONS if state in allowed
@@ -202,7 +209,7 @@ def _audit_summary(entry: AuditEntry) -> str:
 
 def _totals_by_kind(rows: list[dict]) -> list[dict]:
     """Sums per agency kind (in the order of AgencyKind), then one row for the whole campaign."""
-    fields = ("min_sample", "total", "flagged", "excluded", "counted")
+    fields = ("min_sample", "total", "excluded", "counted")
     groups: dict[str, dict] = {}
     overall = {"label": _("All surveyed agencies"), "agencies": 0, "enough": 0, **dict.fromkeys(fields, 0)}
     for row in rows:

@@ -8,7 +8,9 @@ import datetime
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import AgencyKind
@@ -96,6 +98,12 @@ def draft(actors, tree) -> Campaign:
 
 def html_of(response) -> str:
     return response.content.decode()
+
+
+def _queries_of(client, url: str) -> list[dict]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return captured.captured_queries
 
 
 # --- anonymous and wrong actors ----------------------------------------------------------------------------------
@@ -217,7 +225,7 @@ def test_superuser_reaches_any_campaign(campaign, actors):
 # --- list --------------------------------------------------------------------------------------------------------
 
 
-def test_officer_list_shows_state_period_agencies_and_responses(campaign, tree, actors):
+def test_officer_list_shows_state_period_and_agencies(campaign, tree, actors):
     respond(campaign, tree["06001"])
     respond(campaign, tree["06004"])
 
@@ -227,7 +235,15 @@ def test_officer_list_shows_state_period_agencies_and_responses(campaign, tree, 
     assert "Open" in html
     assert campaign.period_start.strftime("%d/%m/%Y") in html
     assert '<td class="text-end">4</td>' in html  # 20.SNV, 20.STP, 06001, 06004
-    assert '<td class="text-end">2</td>' in html  # responses
+
+
+def test_officer_list_does_not_count_responses(campaign, tree, actors):
+    """Responses are counted on the campaign's page: the list would read every response of every campaign."""
+    respond(campaign, tree["06001"])
+
+    queries = _queries_of(browser(actors.officer_a), "/campaigns/")
+
+    assert not any("surveys_response" in query["sql"] for query in queries)
 
 
 def test_officer_list_has_a_new_campaign_button(actors):
@@ -481,7 +497,7 @@ def test_progress_shows_counted_responses_against_the_minimum(campaign, tree, ac
 
     response = browser(actors.officer_a).get("/campaigns/ls-2025/")
 
-    rows = {row["agency"].code: row for row in response.context["rows"]}
+    rows = {row["agency"].code: row for row in response.context["page"]}
     assert (rows["06001"]["counted"], rows["06001"]["participant"].min_sample, rows["06001"]["enough"]) == (3, 3, True)
     assert (rows["06004"]["counted"], rows["06004"]["bar_percent"]) == (1, 33)
     html = html_of(response)
@@ -502,12 +518,22 @@ def test_flagged_responses_count_until_excluded(campaign, tree, actors):
     respond(campaign, tree["06001"])
     client = browser(actors.officer_a)
 
-    before = {r["agency"].code: r for r in client.get("/campaigns/ls-2025/").context["rows"]}["06001"]
+    before = {r["agency"].code: r for r in client.get("/campaigns/ls-2025/").context["page"]}["06001"]
     decide_flagged(campaign=campaign, include=False, acting_user=actors.officer_a, response_ids=[flagged.pk])
-    after = {r["agency"].code: r for r in client.get("/campaigns/ls-2025/").context["rows"]}["06001"]
+    after = {r["agency"].code: r for r in client.get("/campaigns/ls-2025/").context["page"]}["06001"]
 
-    assert (before["flagged"], before["excluded"], before["counted"]) == (1, 0, 2)
-    assert (after["flagged"], after["excluded"], after["counted"]) == (1, 1, 1)
+    assert (before["total"], before["excluded"], before["counted"]) == (2, 0, 2)
+    assert (after["total"], after["excluded"], after["counted"]) == (2, 1, 1)
+
+
+def test_progress_reads_no_flags(campaign, tree, actors):
+    """Flags are counted on the flags tab; progress would otherwise join them to every response stored."""
+    respond(campaign, tree["06001"], seconds=5)
+    client = browser(actors.officer_a)
+
+    queries = _queries_of(client, "/campaigns/ls-2025/")
+
+    assert not any("surveys_responseflag" in query["sql"] for query in queries)
 
 
 def test_response_rate_is_shown_where_the_dossier_volume_is_known(campaign, tree, actors):
@@ -517,7 +543,7 @@ def test_response_rate_is_shown_where_the_dossier_volume_is_known(campaign, tree
 
     response = browser(actors.officer_a).get("/campaigns/ls-2025/")
 
-    rows = {row["agency"].code: row for row in response.context["rows"]}
+    rows = {row["agency"].code: row for row in response.context["page"]}
     assert rows["06001"]["response_rate"] == 25.0
     assert rows["06004"]["response_rate"] is None
     assert "25.0%" in html_of(response)
@@ -533,8 +559,7 @@ def test_totals_are_given_per_level_and_for_the_campaign(campaign, tree, actors)
     by_label = {str(group["label"]): group for group in totals}
     assert [str(group["label"]) for group in totals] == ["Department", "Commune", "All surveyed agencies"]
     assert by_label["Commune"] | {"label": None} == {
-        "label": None, "agencies": 2, "enough": 0, "min_sample": 6, "total": 2, "flagged": 1, "excluded": 0,
-        "counted": 2,
+        "label": None, "agencies": 2, "enough": 0, "min_sample": 6, "total": 2, "excluded": 0, "counted": 2,
     }  # fmt: skip
     assert (by_label["All surveyed agencies"]["agencies"], by_label["All surveyed agencies"]["total"]) == (4, 3)
 
@@ -565,14 +590,35 @@ def test_detail_query_count_does_not_grow_with_the_number_of_agencies(actors, tr
     assert large.participants.count() == 34
     client.force_login(actors.officer_a)
 
-    # session, user, scope memberships, campaign, participants with agencies, counts per agency, audit trail
-    with django_assert_num_queries(7):
+    # session, user, scope memberships, campaign, participants with agencies, responses per agency, excluded
+    # per agency, audit trail
+    with django_assert_num_queries(8):
         client.get("/campaigns/small/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get("/campaigns/large/")
 
     assert small.participants.count() == 2
-    assert len(response.context["rows"]) == 34
+    assert len(response.context["page"]) == 34
+
+
+def test_progress_shows_one_page_of_agencies_and_totals_over_all(actors, tree):
+    sync_agencies(AgencyRow(f"X{i:03d}", f"Xã số {i:03d}", AgencyKind.COMMUNE, "xã", "20") for i in range(60))
+    large = make_campaign(tree["20"], slug="large")
+    respond(large, tree["06001"])
+    client = browser(actors.officer_a)
+
+    first = client.get("/campaigns/large/")
+    second = client.get("/campaigns/large/?page=2")
+
+    shown = [row["agency"].code for row in first.context["page"]] + [
+        row["agency"].code for row in second.context["page"]
+    ]
+    assert (len(first.context["page"]), len(second.context["page"])) == (50, 14)
+    assert sorted(shown) == sorted(large.participants.values_list("agency__code", flat=True))
+    overall = first.context["totals"][-1]
+    assert (overall["agencies"], overall["total"]) == (64, 1)
+    assert second.context["totals"] == first.context["totals"]
+    assert "Page 1 of 2" in html_of(first)
 
 
 # --- edit --------------------------------------------------------------------------------------------------------
