@@ -107,6 +107,13 @@ class Response(models.Model):
             models.Index(
                 fields=["campaign", "ip_hash", "submitted_at"], name="response_burst_idx", condition=~Q(ip_hash="")
             ),
+            # The device-burst check of every submission (surveys.services.quality): without it, a scan of the
+            # campaign's responses (260 ms of a 300 ms submission at a million responses).
+            models.Index(
+                fields=["campaign", "device_hash", "submitted_at"],
+                name="response_device_burst_idx",
+                condition=~Q(device_hash=""),
+            ),
             models.Index(
                 fields=["entered_by", "agency", "created_at"],
                 name="response_entry_idx",
