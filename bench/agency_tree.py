@@ -12,20 +12,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def ensure_database() -> None:
-    url = os.environ["DATABASE_URL"]
-    if url.startswith("postgres"):
-        import psycopg2
+    import psycopg2
 
-        base, name = url.rsplit("/", 1)
-        conn = psycopg2.connect(f"{base}/postgres")
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if not cursor.fetchone():
-                cursor.execute(f'CREATE DATABASE "{name}"')
-        conn.close()
-    else:
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
+    conn = psycopg2.connect(f"{base}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
 
 
 def main() -> None:
@@ -64,14 +60,13 @@ def main() -> None:
         f"subtree of a province ({rows} rows in the last): median {statistics.median(timings) * 1000:.2f} ms, "
         f"max {max(timings) * 1000:.2f} ms over {len(timings)} queries"
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE agencies_agency")
-            sql, params = subtree(roots[0]).values("code").query.sql_with_params()
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        print(plan)
-        print("uses agency_subtree_idx:", "agency_subtree_idx" in plan)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE agencies_agency")
+        sql, params = subtree(roots[0]).values("code").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    print(plan)
+    print("uses agency_subtree_idx:", "agency_subtree_idx" in plan)
 
 
 if __name__ == "__main__":

@@ -17,5 +17,5 @@ def published_run(campaign: Campaign) -> IndexRun | None:
 
 
 def agency_results(run: IndexRun) -> QuerySet[AgencyResult]:
-    # Unranked agencies last on every database (SQLite and PostgreSQL sort NULL differently by default).
+    # Unranked agencies last (PostgreSQL sorts NULL first in descending and last in ascending order by default).
     return run.agency_results.select_related("agency").order_by("level", F("rank").asc(nulls_last=True), "agency__path")
