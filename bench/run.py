@@ -13,7 +13,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["agency_tree.py", "import_responses.py", "compute_index.py", "officer_pages.py"]
+BENCHMARKS = [
+    "agency_tree.py",
+    "import_responses.py",
+    "compute_index.py",
+    "campaign_pages.py",
+    "officer_pages.py",
+    "citizen_flow.py",
+]
 
 
 def bench_database_url() -> str:
