@@ -13,9 +13,9 @@ from reports.models import IndexRun
 from surveys.models import CampaignState
 
 
-def compute_index(slug: str) -> list[str]:
+def compute_index(slug: str, language: str = "en") -> list[str]:
     out = io.StringIO()
-    with translation.override("en"):
+    with translation.override(language):
         call_command("compute_index", slug, stdout=out)
     return out.getvalue().splitlines()
 
@@ -45,6 +45,12 @@ def test_compute_index_prints_a_summary_line(summary_campaign):
         "Campaign sipas-2026, run #1: 4 responses counted, 1 excluded; 4 agencies, 2 ranked; "
         "SIPAS 75.00, overall satisfaction 50.00."
     ]
+
+
+def test_compute_index_prints_figures_with_a_decimal_comma_in_vietnamese(summary_campaign):
+    line = compute_index(summary_campaign.slug, "vi")[1]
+
+    assert "SIPAS 75,00" in line and "50,00." in line
 
 
 def test_compute_index_moves_a_closed_campaign_to_computed(summary_campaign):

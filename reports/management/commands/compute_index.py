@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from reports.charts import number
 from reports.services.compute import ComputeError, compute_campaign_index
 from surveys.models import Campaign
 
@@ -40,4 +41,4 @@ class Command(BaseCommand):
 
 
 def _fmt(value) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return number(value)  # in the active language: 81,41 in Vietnamese
