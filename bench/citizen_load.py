@@ -182,7 +182,6 @@ def main() -> None:
     campaign_pages.manage("collectstatic", "--no-input", "-v", "0")
     campaign_pages.django_setup()
 
-    from django.conf import settings
     from django.db import connection
 
     from surveys import views
@@ -215,7 +214,7 @@ def main() -> None:
         statuses.update(result)
     outcome = stored(campaign)
     counters = flood_counters(campaign.pk, addresses) if os.environ.get("REDIS_URL") else None
-    flood_limit = getattr(settings, "SURVEY_FLOOD_LIMIT", views.FLOOD_LIMIT_DEFAULT)
+    flood_limit = views.flood_limit()
     print(
         f"{args.submissions} submissions from {args.clients} clients sharing {args.addresses} addresses "
         f"(X-Forwarded-For, PROXY_COUNT=1), gunicorn with {args.workers} workers on {citizen_flow.HOST}:"

@@ -25,7 +25,7 @@ DEVICE_COOKIE = "sipas_device"
 # Submissions from one address per campaign per window above which the form refuses and asks to wait. Only a
 # flood is refused: one-stop shops share Wi-Fi and carriers put many phones behind one address, so a busy
 # office (a few hundred an hour) stays far below it; a burst below it is stored and flagged for the officer
-# (surveys.services.quality.BURST_LIMIT). Setting SURVEY_FLOOD_LIMIT, read in _flooded() only.
+# (surveys.services.quality.BURST_LIMIT). Setting SURVEY_FLOOD_LIMIT, read by flood_limit() only.
 FLOOD_LIMIT_DEFAULT = 3000
 FLOOD_WINDOW_SECONDS = 600
 
@@ -113,17 +113,20 @@ def survey_form(request, token: str):
     return response
 
 
+def flood_limit() -> int:
+    return getattr(settings, "SURVEY_FLOOD_LIMIT", FLOOD_LIMIT_DEFAULT)
+
+
 def _flooded(campaign_id: int, ip: str) -> bool:
     """Count submissions per address and campaign in the shared cache (Redis when REDIS_URL is set, so every
     worker sees one count) and tell whether this one is past the flood limit. The cache is optional here: if
     it is down, nobody is refused."""
     if not ip:
         return False
-    limit = getattr(settings, "SURVEY_FLOOD_LIMIT", FLOOD_LIMIT_DEFAULT)
     key = f"survey-flood:{campaign_id}:{keyed_hash(ip, purpose='ip')}"
     try:
         cache.add(key, 0, FLOOD_WINDOW_SECONDS)
-        return cache.incr(key) > limit
+        return cache.incr(key) > flood_limit()
     except Exception:
         return False
 
