@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django import forms
@@ -14,6 +15,11 @@ from surveys.models.methodology import pick_language
 from surveys.services.answers import QuestionSet
 
 STARTED_SALT = "surveys.form.started"
+# The time the intro promises is derived from the questionnaire: the questions every respondent is asked
+# (follow-ups behind a skip condition are left out) times this many seconds, rounded up to whole minutes.
+# Six seconds is reading a one-line question on a phone and tapping one answer: the walk-through of issue 16
+# took 3–4 minutes for the 38 questions of SIPAS-2017 on a phone-sized screen (38 × 6 s ≈ 4 minutes).
+SECONDS_PER_QUESTION = 6
 
 
 class SurveyForm(forms.Form):
@@ -55,6 +61,27 @@ class SurveyForm(forms.Form):
             return None
         return max(0, int(timezone.now().timestamp() - float(started)))
 
+    def asked_count(self) -> int:
+        """How many questions every respondent is asked: those without a skip condition."""
+        return sum(1 for question in self.questions.questions if not question.shown_if)
+
+    def minutes_estimate(self) -> int:
+        """The time to answer, in whole minutes (at least one), from SECONDS_PER_QUESTION."""
+        return max(1, math.ceil(self.asked_count() * SECONDS_PER_QUESTION / 60))
+
+    def error_items(self, errors: dict[str, str]) -> list[dict]:
+        """The errors for the summary at the top, in form order, each naming its question in words (its text,
+        never its internal code): {"anchor", "name", "message"}; a form-wide error has no anchor or name."""
+        items = []
+        for key, message in errors.items():
+            if key not in self.questions.by_code:
+                field = self.fields.get(key)
+                items.append({"anchor": "", "name": str(field.label) if field else "", "message": message})
+        for question in self.questions.questions:
+            if question.code in errors:
+                items.append({"anchor": f"q-{question.code}", "name": question.label, "message": errors[question.code]})
+        return items
+
     def skip_rules(self) -> list[dict]:
         """One entry per distinct skip condition, for the CSS that hides follow-ups without JavaScript."""
         rules: dict[str, dict] = {}
@@ -88,6 +115,7 @@ class SurveyForm(forms.Form):
                     "options": [{"code": code, "label": label, "checked": code in selected} for code, label in options],
                     "text": selected[0] if selected and is_text else "",
                     "error": errors.get(question.code, ""),
+                    "max_choices": question.max_choices if question.kind == QuestionKind.MULTI else None,
                     "when": _when(question),
                 }
             )

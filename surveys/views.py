@@ -1,10 +1,11 @@
-"""The citizen's survey: /s/<token>/. Works without JavaScript; the small script only keeps answers in the
-browser while filling and shows progress."""
+"""The citizen's survey: /s/<token>/. Works without JavaScript; the small script keeps answers in the browser
+while filling, shows progress, and says so when a page reached by Back was already sent."""
 
 from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -21,8 +22,12 @@ from surveys.services.links import keyed_hash, link_url, qr_png, qr_svg
 from surveys.services.responses import SubmissionRejected, question_set, submit_response
 
 DEVICE_COOKIE = "sipas_device"
-RATE_LIMIT = 20  # submissions from one address per campaign per window before we ask to wait
-RATE_WINDOW_SECONDS = 600
+# Submissions from one address per campaign per window above which the form refuses and asks to wait. Only a
+# flood is refused: one-stop shops share Wi-Fi and carriers put many phones behind one address, so a busy
+# office (a few hundred an hour) stays far below it; a burst below it is stored and flagged for the officer
+# (surveys.services.quality.BURST_LIMIT). Setting SURVEY_FLOOD_LIMIT, read by flood_limit() only.
+FLOOD_LIMIT_DEFAULT = 3000
+FLOOD_WINDOW_SECONDS = 600
 
 
 def _find_link(token: str) -> SurveyLink | None:
@@ -43,7 +48,7 @@ def _unavailable(request, reason: str, link: SurveyLink | None = None):
 # CSRF-exempt on purpose: the form is anonymous (no session, nothing to act on a user's behalf), and a CSRF
 # cookie refused by a phone would turn a citizen's answers into a 403; the token would also add
 # "Vary: Cookie", which defeats the history cache above. Abuse is met by the idempotent client_id, the
-# honeypot, the rate limit and the quality flags instead.
+# honeypot, the flood limit and the quality flags instead.
 @csrf_exempt
 @cache_control(private=True, no_cache=True)
 @require_http_methods(["GET", "POST"])
@@ -58,6 +63,7 @@ def survey_form(request, token: str):
     questions = question_set(campaign, link.agency)
     form = SurveyForm(request.POST or None, questions=questions, scale=campaign.methodology.scale)
     errors: dict[str, str] = {}
+    wait = False
     status = 200
     if request.method == "GET":
         reason = accepts(campaign, channel)
@@ -65,11 +71,9 @@ def survey_form(request, token: str):
             return _unavailable(request, reason, link)
     elif form.is_valid():
         ip = client_ip(request)
-        if _rate_limited(campaign.pk, ip):
-            errors["__all__"] = _(
-                "Many responses were just sent from your network. Your answers are kept on this page: please wait "
-                "a few minutes and press Send again."
-            )
+        if not link.single_use and _flooded(campaign.pk, ip):
+            # Its own message, not the answers' summary: nothing is wrong with the answers.
+            wait = True
             status = 429
         else:
             try:
@@ -93,25 +97,36 @@ def survey_form(request, token: str):
     response = render(
         request,
         "surveys/form.html",
-        {"link": link, "campaign": campaign, "form": form, "sections": form.sections(errors), "errors": errors,
-         "error_count": len(errors), "channel": channel},
+        {"link": link, "campaign": campaign, "form": form, "sections": form.sections(errors),
+         "errors": form.error_items(errors), "wait": wait, "channel": channel},
         status=status,
     )  # fmt: skip
     if DEVICE_COOKIE not in request.COOKIES:
         response.set_cookie(
-            DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=365 * 24 * 3600, httponly=True, samesite="Lax"
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(16),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,  # Secure whenever DEBUG is off, like the session cookie
         )
     return response
 
 
-def _rate_limited(campaign_id: int, ip: str) -> bool:
-    """Count submissions per address; the cache is optional here: if it is down, nobody is limited."""
+def flood_limit() -> int:
+    return getattr(settings, "SURVEY_FLOOD_LIMIT", FLOOD_LIMIT_DEFAULT)
+
+
+def _flooded(campaign_id: int, ip: str) -> bool:
+    """Count submissions per address and campaign in the shared cache (Redis when REDIS_URL is set, so every
+    worker sees one count) and tell whether this one is past the flood limit. The cache is optional here: if
+    it is down, nobody is refused."""
     if not ip:
         return False
-    key = f"survey-rate:{campaign_id}:{keyed_hash(ip, purpose='ip')}"
+    key = f"survey-flood:{campaign_id}:{keyed_hash(ip, purpose='ip')}"
     try:
-        cache.add(key, 0, RATE_WINDOW_SECONDS)
-        return cache.incr(key) > RATE_LIMIT
+        cache.add(key, 0, FLOOD_WINDOW_SECONDS)
+        return cache.incr(key) > flood_limit()
     except Exception:
         return False
 

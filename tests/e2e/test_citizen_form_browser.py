@@ -1,10 +1,16 @@
 """The citizen survey in a real browser (issue 7, "Done when", first point): a phone opens a link printed by
 `survey_links`, answers, sends, is thanked, and the answer is stored once even when it is sent twice; the
-same with JavaScript disabled (skip logic included, it is CSS)."""
+same with JavaScript disabled (skip logic included, it is CSS).
+
+Issue 16, points 1–5, with JavaScript on and off: a reload, Back and a resend count once and a page reached
+by Back says it was sent; many citizens behind one address are all stored; errors name their question and
+the script keeps a multiple choice within its maximum; the language switch keeps the QR channel; the time
+stated comes from the questionnaire."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -134,7 +140,8 @@ def test_answers_are_kept_in_the_browser_until_the_thank_you_page(survey, phone)
     assert page.locator("input[name=client_id]").input_value() == client_id  # a resend is the same answer
 
     send_and_land_on_thanks(page, survey)
-    assert page.evaluate("key => localStorage.getItem(key)", key) is None
+    kept = page.evaluate("key => JSON.parse(localStorage.getItem(key))", key)
+    assert kept["__sent"] == client_id and "TC1" not in kept  # the answers go; the mark that they were sent stays
     stored = Response.objects.get(campaign=survey.campaign)
     assert str(stored.client_id) == client_id
     assert stored.answers["TC1"] == 4
@@ -240,3 +247,224 @@ def test_without_javascript_going_back_and_sending_again_is_stored_once(survey, 
     stored = Response.objects.filter(campaign=survey.campaign).count()
     assert stored == 1, f"stored {stored} times; the page shown by Back carried client_id {shown_id}, not {sent_id}"
     assert_stored_once(survey, QUICK)
+
+
+# --- issue 16: counted once, never turned away, clear messages, QR kept, honest time ----------------------------
+
+NC_LABEL = "cải thiện điều gì nhất"  # from the text of NC, the multiple choice with at most 3 answers
+
+
+def ncs(page):
+    return page.locator("#q-NC label.opt")
+
+
+def assert_channel(survey, channel: str) -> None:
+    assert [r.channel for r in Response.objects.filter(campaign=survey.campaign)] == [channel]
+
+
+def test_reload_send_back_and_send_again_counts_once_and_says_it_was_sent(survey, phone):
+    """Issue 16, point 1: open, answer part-way, reload, finish, send, press Back. The page says the answers
+    were sent and offers nothing to send; the response is stored once. (Before: "Answered 0/38" and a live
+    button whose send stored a second response with the same answers.)"""
+    page = phone.new_page()
+    page.goto(survey.url)
+    choose(page, "TC1", "Hài lòng")
+    page.reload()
+    choose(page, "PA", "Không")
+    send_and_land_on_thanks(page, survey)
+
+    page.go_back()
+
+    notice = page.locator("#sent-notice")
+    notice.wait_for(state="visible")
+    assert notice.locator("h2").inner_text().strip()
+    assert page.locator("#survey").is_hidden() and page.locator(".send").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "sent-notice"  # read out at once
+    assert_stored_once(survey, QUICK)
+
+
+def test_back_after_sending_without_a_reload_says_it_was_sent(survey, phone):
+    page = phone.new_page()
+    page.goto(survey.url)
+    answer_quickly(page)
+    send_and_land_on_thanks(page, survey)
+
+    page.go_back()
+
+    page.locator("#sent-notice").wait_for(state="visible")
+    assert page.locator(".send").is_hidden()
+    assert_stored_once(survey, QUICK)
+
+
+def test_answer_again_after_sending_gives_a_fresh_form_counted_separately(survey, phone):
+    page = phone.new_page()
+    page.goto(survey.url)
+    answer_quickly(page)
+    first_id = page.locator("input[name=client_id]").input_value()
+    send_and_land_on_thanks(page, survey)
+    page.goto(survey.url)  # the same link opened again on the same phone, e.g. for a second dossier
+    page.locator("#sent-notice").wait_for(state="visible")
+
+    page.locator("#answer-again").click()
+
+    page.locator(".send").wait_for(state="visible")
+    assert page.locator("#sent-notice").is_hidden()
+    assert not checked(page, "TC1", "4")
+    assert page.locator("input[name=client_id]").input_value() != first_id
+    choose(page, "HL", "Hài lòng")
+    send_and_land_on_thanks(page, survey)
+    assert Response.objects.filter(campaign=survey.campaign).count() == 2
+
+
+def test_citizens_sharing_one_address_are_all_stored(survey, phone):
+    """Point 2: 25 phones behind one address (the browser's) send within a minute: none is refused (the old
+    limit refused the 21st), all are stored, and those past the burst threshold are flagged."""
+    page = phone.new_page()
+    page.goto(survey.url)
+    answer_quickly(page)
+
+    landed = page.evaluate(
+        """async () => {
+            const results = [];
+            for (let i = 0; i < 25; i++) {
+                const body = new FormData(document.getElementById("survey"));
+                body.set("client_id", crypto.getRandomValues(new Uint8Array(16)).reduce(
+                    (id, b, j) => id + ([4, 6, 8, 10].includes(j) ? "-" : "") + b.toString(16).padStart(2, "0"), ""));
+                const reply = await fetch(location.href, {method: "POST", body});
+                results.push(reply.status + " " + new URL(reply.url).pathname);
+            }
+            return results;
+        }"""
+    )
+
+    assert landed == [f"200 {thanks_path(survey)}"] * 25
+    assert Response.objects.filter(campaign=survey.campaign).count() == 25
+    assert Response.objects.filter(campaign=survey.campaign, flags__rule="burst").count() == 25 - 10
+
+
+def test_script_keeps_a_multiple_choice_within_its_maximum_and_says_why(survey, phone):
+    """Point 3: the fourth tick of "at most 3" is undone at once, with a message next to the question."""
+    page = phone.new_page()
+    page.goto(survey.url)
+    assert "3" in page.locator("#hint-NC").inner_text()
+    for option in range(3):
+        ncs(page).nth(option).click()
+    assert page.locator("#limit-NC").inner_text() == ""
+
+    ncs(page).nth(3).click()
+
+    assert page.locator("#q-NC input:checked").count() == 3
+    assert not page.locator("#q-NC input").nth(3).is_checked()
+    assert "3" in page.locator("#limit-NC").inner_text()
+    assert page.locator("#limit-NC").get_attribute("aria-live") == "polite"
+    ncs(page).nth(0).click()  # one unticked: the message goes and another can be chosen
+    assert page.locator("#limit-NC").inner_text() == ""
+    ncs(page).nth(3).click()
+    assert page.locator("#q-NC input:checked").count() == 3
+
+
+def test_english_from_the_qr_code_is_recorded_as_qr(survey, phone):
+    """Point 4, with JavaScript: the answer given so far survives the switch, and the channel stays QR."""
+    page = phone.new_page()
+    page.goto(f"{survey.url}?c=qr")
+    choose(page, "TC1", "Hài lòng")
+
+    page.locator("a.lang").click()
+
+    page.wait_for_url("**lang=en")
+    assert "c=qr" in page.url and page.locator("html").get_attribute("lang") == "en"
+    assert checked(page, "TC1", "4")
+    choose(page, "PA", "No")
+    page.locator(".send").click()
+    page.wait_for_url(f"{survey.url}thanks/")
+    assert_channel(survey, Channel.QR)
+
+
+def test_intro_states_the_time_from_the_questionnaire(survey, phone):
+    """Point 5: 38 questions asked of everyone × 6 s, rounded up: about 4 minutes, not "about two"."""
+    page = phone.new_page()
+    page.goto(survey.url)
+    intro = page.locator(".intro").inner_text()
+    assert "hai phút" not in intro and "two minutes" not in intro
+    assert re.search(r"\b38\b\D+\b4\b", intro), intro
+
+
+# --- issue 16 without JavaScript -----------------------------------------------------------------------------
+
+
+def test_without_javascript_reload_send_back_and_send_again_is_stored_once(survey, phone_without_js):
+    """Point 1 without the script: the page Back shows is the one that was sent (its id with it), so sending
+    it again lands on the thank-you page and stores nothing more."""
+    page = phone_without_js.new_page()
+    page.goto(survey.url)
+    page.reload()
+    answer_quickly(page)
+    send_and_land_on_thanks(page, survey)
+
+    page.go_back()
+    send_and_land_on_thanks(page, survey)
+
+    assert_stored_once(survey, QUICK)
+
+
+def test_without_javascript_citizens_sharing_one_address_are_all_stored(survey, phone_without_js):
+    page = phone_without_js.new_page()
+    posts = posts_of(page)
+    page.goto(survey.url)
+    answer_quickly(page)
+    send_and_land_on_thanks(page, survey)
+    (sent,) = posts
+    body = dict(pair.split("=", 1) for pair in sent.post_data.split("&"))
+
+    statuses = []
+    for _ in range(24):
+        body["client_id"] = str(uuid.uuid4())
+        reply = phone_without_js.request.post(f"{survey.url}send/", form=body, max_redirects=0)
+        statuses.append(reply.status)
+
+    assert statuses == [302] * 24
+    assert Response.objects.filter(campaign=survey.campaign).count() == 25
+
+
+def test_without_javascript_a_fourth_choice_is_explained_by_the_question_name(survey, phone_without_js):
+    """Point 3 without the script: the hint says "at most 3" before sending; a fourth tick is sent, and the
+    summary names the question in words, never by its code."""
+    page = phone_without_js.new_page()
+    page.goto(survey.url)
+    assert page.locator("#hint-NC").is_visible()
+    for option in range(4):
+        ncs(page).nth(option).click()
+    assert page.locator("#q-NC input:checked").count() == 4  # nothing stops it without the script
+
+    page.locator(".send").click()
+
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    text = summary.inner_text()
+    assert NC_LABEL in text and "tối đa 3" in text
+    assert "NC:" not in text
+    page.locator("#error-summary a").click()
+    assert page.url.endswith("#q-NC")
+    assert Response.objects.filter(campaign=survey.campaign).count() == 0
+
+
+def test_without_javascript_english_from_the_qr_code_is_recorded_as_qr(survey, phone_without_js):
+    page = phone_without_js.new_page()
+    page.goto(f"{survey.url}?c=qr")
+
+    page.locator("a.lang").click()
+
+    page.wait_for_url("**lang=en")
+    assert "c=qr" in page.url
+    choose(page, "TC1", "Satisfied")
+    page.locator(".send").click()
+    page.wait_for_url(f"{survey.url}thanks/")
+    assert_channel(survey, Channel.QR)
+
+
+def test_without_javascript_the_intro_states_the_time_from_the_questionnaire(survey, phone_without_js):
+    page = phone_without_js.new_page()
+    page.goto(survey.url)
+    intro = page.locator(".intro").inner_text()
+    assert "hai phút" not in intro
+    assert re.search(r"\b38\b\D+\b4\b", intro), intro

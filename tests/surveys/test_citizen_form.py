@@ -1,6 +1,7 @@
 """The citizen's form at /s/<token>/, through Django's test client: what the page shows, what a submission
 stores (once, whatever the retries), every message next to its question, the pages that explain why a link
-cannot be answered, the rate limit that explains itself, the thank-you page, the language and the QR codes."""
+cannot be answered, no refusal for a shared address (only a flood is refused, with its own message), the
+thank-you page, the language and the QR codes."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from django.test import Client
 
 from agencies.services import add_service_point
 from surveys import views
-from surveys.forms import STARTED_SALT
+from surveys.forms import SECONDS_PER_QUESTION, STARTED_SALT, SurveyForm
 from surveys.models import CampaignState, FlagRule, QuestionKind, Response, SurveyLink
+from surveys.services.answers import QuestionSet
 from surveys.services.campaigns import transition_campaign
-from surveys.services.links import ensure_reusable_links, keyed_hash
+from surveys.services.links import create_invitation, ensure_reusable_links, keyed_hash
+from surveys.services.quality import BURST_LIMIT
 from surveys.services.responses import question_set
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -186,6 +189,14 @@ def test_first_visit_gets_a_device_cookie(client, agency_link):
     cookie = response.cookies[views.DEVICE_COOKIE]
     assert len(cookie.value) >= 16
     assert cookie["httponly"] is True
+
+
+def test_device_cookie_is_secure_when_debug_is_off(client, agency_link, settings):
+    assert settings.DEBUG is False
+
+    response = client.get(form_url(agency_link))
+
+    assert response.cookies[views.DEVICE_COOKIE]["secure"] is True
 
 
 def test_device_cookie_is_kept_on_later_visits(client, agency_link):
@@ -374,7 +385,7 @@ def test_wrong_answer_is_explained_inside_its_question(english, agency_link, cod
     error = element(box, f"err-{code}")
     assert text_of(error) == message
     described = box if box.tag == "fieldset" else box.find("textarea")
-    assert described.get("aria-describedby") == f"err-{code}"
+    assert f"err-{code}" in described.get("aria-describedby").split()
     assert Response.objects.count() == 0
 
 
@@ -387,6 +398,36 @@ def test_wrong_answer_is_listed_in_the_summary_with_a_link_to_its_question(engli
     links = [a for a in summary.iter("a") if a.get("href") == f"#q-{code}"]
     assert len(links) == 1
     assert message in text_of(links[0])
+
+
+@pytest.mark.parametrize(("code", "value", "message"), WRONG_ANSWERS)
+def test_summary_names_the_question_in_words_not_by_its_code(english, agency_link, tree, code, value, message):
+    label = question_set(agency_link.campaign, tree["06001"]).by_code[code].label
+
+    summary = element(page(english.post(form_url(agency_link), post_data({code: value}))), "error-summary")
+
+    (link,) = [a for a in summary.iter("a") if a.get("href") == f"#q-{code}"]
+    assert text_of(link) == f"“{label}”: {message}"
+    assert f"{code}:" not in text_of(summary)
+
+
+def test_summary_lists_the_errors_in_the_order_of_the_form(english, agency_link):
+    summary = element(
+        page(english.post(form_url(agency_link), post_data({"YK": "a" * 2001, "TC1": "9"}))), "error-summary"
+    )
+
+    assert [a.get("href") for a in summary.iter("a")] == ["#q-TC1", "#q-YK"]
+
+
+def test_multiple_choice_with_a_maximum_says_so_before_anything_is_sent(english, agency_link):
+    box = element(page(english.get(form_url(agency_link))), "q-NC")
+
+    hint = element(box, "hint-NC")
+    assert text_of(hint) == "Choose up to 3 answers."
+    assert box.get("aria-describedby") == "hint-NC"
+    assert box.get("data-max") == "3"  # survey.js keeps the choice within it
+    assert box.get("data-max-message") == "You have already chosen 3 answers: untick one to choose another."
+    assert element(box, "limit-NC").get("aria-live") == "polite"
 
 
 def test_overlong_comment_is_marked_invalid_and_kept(english, agency_link):
@@ -531,7 +572,7 @@ def test_unused_invitation_shows_the_form(client, dossier_invitation):
     assert page(response).find(".//form[@id='survey']") is not None
 
 
-# --- rate limit -------------------------------------------------------------------------------------------------
+# --- shared addresses and floods -------------------------------------------------------------------------------
 
 
 def send_many(link, count: int, address: str = "127.0.0.1") -> list[int]:
@@ -539,29 +580,49 @@ def send_many(link, count: int, address: str = "127.0.0.1") -> list[int]:
 
 
 @pytest.fixture
-def low_rate_limit(monkeypatch) -> int:
-    """A limit of 3 instead of surveys.views.RATE_LIMIT, where the test is not about the value itself."""
-    monkeypatch.setattr(views, "RATE_LIMIT", 3)
+def low_flood_limit(settings) -> int:
+    """A flood limit of 3 instead of the default, where the test is not about the value itself."""
+    settings.SURVEY_FLOOD_LIMIT = 3
     return 3
 
 
-def test_submission_over_the_rate_limit_is_explained_and_kept_on_the_page(agency_link):
-    assert send_many(agency_link, views.RATE_LIMIT) == [302] * views.RATE_LIMIT
+def test_many_citizens_behind_one_address_are_all_stored_and_the_burst_flagged(agency_link):
+    """A one-stop shop's Wi-Fi: 25 citizens send from one address within minutes (the old limit refused the
+    21st). Every answer is stored; those past the burst threshold are flagged for the officer to decide."""
+    statuses = send_many(agency_link, 25)
+
+    assert statuses == [302] * 25
+    responses = Response.objects.order_by("submitted_at", "pk")
+    assert responses.count() == 25
+    flagged = [response.flags.filter(rule=FlagRule.BURST).exists() for response in responses]
+    assert flagged == [False] * BURST_LIMIT + [True] * (25 - BURST_LIMIT)
+
+
+def test_default_flood_limit_is_far_above_a_busy_office():
+    assert views.FLOOD_LIMIT_DEFAULT >= 1000  # a busy one-stop shop sends a few hundred an hour
+
+
+def test_flood_is_refused_with_its_own_message_and_the_answers_kept(agency_link, low_flood_limit):
+    assert send_many(agency_link, low_flood_limit) == [302] * low_flood_limit
     answers = {"TC1": 3, "HL": 5, "NC": ["NC1", "NC9"]}
 
     response = browser("en").post(form_url(agency_link), post_data(answers))
 
     assert response.status_code == 429
     doc = page(response)
-    assert "press Send again" in text_of(element(doc, "error-summary"))
+    notice = element(doc, "wait-notice")
+    assert notice.get("role") == "alert"
+    assert "Please wait a few minutes" in text_of(notice)
+    assert "press Send again" in text_of(notice)
+    assert doc.find(".//*[@id='error-summary']") is None  # nothing is wrong with the answers
     assert checked_values(doc, "TC1") == ["3"]
     assert checked_values(doc, "HL") == ["5"]
     assert checked_values(doc, "NC") == ["NC1", "NC9"]
-    assert Response.objects.count() == views.RATE_LIMIT
+    assert Response.objects.count() == low_flood_limit
 
 
-def test_rate_limited_citizen_can_send_again_later(agency_link, low_rate_limit):
-    send_many(agency_link, low_rate_limit)
+def test_flooded_citizen_can_send_again_later(agency_link, low_flood_limit):
+    send_many(agency_link, low_flood_limit)
     data = post_data({"HL": 5})
     assert Client().post(form_url(agency_link), data).status_code == 429
 
@@ -572,21 +633,44 @@ def test_rate_limited_citizen_can_send_again_later(agency_link, low_rate_limit):
     assert Response.objects.filter(client_id=data["client_id"]).count() == 1
 
 
-def test_rate_limit_is_per_address(agency_link, low_rate_limit):
-    send_many(agency_link, low_rate_limit)
+def test_flood_limit_is_per_address(agency_link, low_flood_limit):
+    send_many(agency_link, low_flood_limit)
 
     assert send_many(agency_link, 1) == [429]
     assert send_many(agency_link, 1, address="203.0.113.50") == [302]
 
 
-def test_submissions_succeed_when_the_cache_is_broken(agency_link, low_rate_limit, monkeypatch):
+def test_single_use_invitation_is_never_refused_for_its_address(agency_link, low_flood_limit, tree):
+    """An invitation answers once whatever the address, so no flood can come through it (21: past the limit
+    of 20 per address the form had before)."""
+    assert send_many(agency_link, 21)[-1] == 429
+    invitation, _created = create_invitation(
+        campaign=agency_link.campaign, agency=tree["06001"], dossier_code="000.00.06001.H44-250301-0099"
+    )
+
+    response = Client().post(form_url(invitation), post_data({"HL": 4}), REMOTE_ADDR="127.0.0.1")
+
+    assert response.status_code == 302
+    assert Response.objects.filter(link=invitation).count() == 1
+
+
+def test_flood_counter_lives_in_the_shared_cache(agency_link, low_flood_limit):
+    """The count is kept in Django's cache (Redis when REDIS_URL is set, shared by every worker), not in the
+    process: a count another worker left there is seen here."""
+    key = f"survey-flood:{agency_link.campaign_id}:{keyed_hash('198.51.100.7', purpose='ip')}"
+    cache.set(key, low_flood_limit, 600)
+
+    assert send_many(agency_link, 1, address="198.51.100.7") == [429]
+
+
+def test_submissions_succeed_when_the_cache_is_broken(agency_link, low_flood_limit, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(cache, "incr", broken)
 
-    assert send_many(agency_link, low_rate_limit + 2) == [302] * (low_rate_limit + 2)
-    assert Response.objects.count() == low_rate_limit + 2
+    assert send_many(agency_link, low_flood_limit + 2) == [302] * (low_flood_limit + 2)
+    assert Response.objects.count() == low_flood_limit + 2
 
 
 # --- thanks, language, QR ---------------------------------------------------------------------------------------
@@ -599,10 +683,26 @@ def test_thank_you_page_names_the_agency(client, agency_link):
     assert "Xã Đoàn Kết" in text_of(page(response).find(".//main"))
 
 
-def test_thank_you_page_clears_the_answers_kept_in_the_browser(client, agency_link):
+def test_thank_you_page_marks_the_answers_kept_in_the_browser_as_sent(client, agency_link):
+    """survey.js reads the mark: a form page of this link that comes back (Back) says it was sent."""
     doc = page(client.get(thanks_url(agency_link)))
 
-    assert doc.find(f".//*[@data-clear-key='sipas:{agency_link.token}']") is not None
+    assert doc.find(f".//*[@data-sent-key='sipas:{agency_link.token}']") is not None
+
+
+def test_form_carries_a_hidden_notice_for_a_page_that_was_already_sent(english, agency_link):
+    doc = page(english.get(form_url(agency_link)))
+
+    notice = element(doc, "sent-notice")
+    assert notice.get("hidden") is not None  # without JavaScript it never shows
+    assert "already been sent" in text_of(notice)
+    assert element(doc, "survey").get("data-store-key") == f"sipas:{agency_link.token}"
+
+
+def test_sent_notice_of_an_invitation_offers_no_second_answer(english, dossier_invitation):
+    notice = element(page(english.get(form_url(dossier_invitation))), "sent-notice")
+
+    assert notice.find(".//*[@id='answer-again']") is None
 
 
 def test_thank_you_page_of_an_unknown_token_is_not_found(client, open_campaign):
@@ -624,6 +724,57 @@ def test_form_is_in_english_when_the_visitor_chose_english(english, agency_link)
     assert "Very satisfied" in text_of(element(doc, "q-TC1"))
     assert "Did you give feedback" in text_of(element(doc, "q-PA"))
     assert "Access to the service" in text_of(element(doc, "part-1"))
+
+
+def language_switch(doc) -> str:
+    (switch,) = [a for a in doc.iter("a") if "lang" in (a.get("class") or "").split()]
+    return switch.get("href")
+
+
+def test_language_switch_keeps_the_qr_channel(client, agency_link):
+    assert language_switch(page(client.get(form_url(agency_link, "?c=qr")))) == form_url(agency_link, "?c=qr&lang=en")
+    assert language_switch(page(client.get(form_url(agency_link)))) == form_url(agency_link, "?lang=en")
+
+
+def test_language_switch_after_an_error_leads_back_to_the_form_with_its_channel(english, agency_link):
+    doc = page(english.post(f"/s/{agency_link.token}/send/?c=qr", post_data({"TC1": "9"})))
+
+    assert language_switch(doc) == form_url(agency_link, "?c=qr&lang=vi")
+
+
+def test_answer_sent_after_switching_language_from_the_qr_code_is_recorded_as_qr(agency_link):
+    citizen = Client()
+    switched = page(citizen.get(form_url(agency_link, "?c=qr")))
+    english_page = page(citizen.get(language_switch(switched)))
+    (form,) = [f for f in english_page.iter("form") if f.get("id") == "survey"]
+
+    citizen.post(form.get("action"), post_data({"HL": 4}))
+
+    assert Response.objects.get().channel == "qr"
+
+
+# --- the time it takes ------------------------------------------------------------------------------------------
+
+
+def test_intro_states_the_time_derived_from_the_questionnaire(english, agency_link, tree):
+    questions = question_set(agency_link.campaign, tree["06001"]).questions
+    asked = sum(1 for question in questions if not question.shown_if)  # follow-ups are asked only after PA = 1
+    minutes = -(-asked * SECONDS_PER_QUESTION // 60)
+    assert (asked, minutes) == (38, 4)
+
+    intro = text_of(page(english.get(form_url(agency_link))).find(".//p[@class='intro']"))
+
+    assert "38 questions: about 4 minutes." in intro
+    assert "two minutes" not in intro
+
+
+@pytest.mark.parametrize(("count", "minutes"), [(1, 1), (10, 1), (11, 2), (20, 2), (21, 3), (38, 4)])
+def test_time_estimate_follows_the_number_of_questions(agency_link, tree, count, minutes):
+    questions = [q for q in question_set(agency_link.campaign, tree["06001"]).questions if not q.shown_if]
+    form = SurveyForm(questions=QuestionSet(tuple(questions[:count])), scale=[])
+
+    assert form.asked_count() == count
+    assert form.minutes_estimate() == minutes
 
 
 def test_qr_code_as_svg(client, agency_link):
