@@ -164,6 +164,12 @@ COMPUTE_FAULT_PAUSE_SECONDS = env_int("COMPUTE_FAULT_PAUSE_SECONDS", 0)
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 # The beat schedule is in sipas/celery.py.
 
+# Survey submissions from one address to one campaign in 10 minutes past which the form refuses (HTTP 429): a flood,
+# far above what a busy one-stop shop behind one address produces. Below it nothing is refused; bursts are flagged.
+SURVEY_FLOOD_LIMIT = env_int("SURVEY_FLOOD_LIMIT", 3000)
+# The officer who computed a run may not appraise it (separation of duties); on by default in production.
+SEPARATE_APPRAISAL_DUTIES = env_bool("SEPARATE_APPRAISAL_DUTIES", not DEBUG)
+
 # --- Authentication -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -25,8 +25,7 @@ DEVICE_COOKIE = "sipas_device"
 # Submissions from one address per campaign per window above which the form refuses and asks to wait. Only a
 # flood is refused: one-stop shops share Wi-Fi and carriers put many phones behind one address, so a busy
 # office (a few hundred an hour) stays far below it; a burst below it is stored and flagged for the officer
-# (surveys.services.quality.BURST_LIMIT). Setting SURVEY_FLOOD_LIMIT, read by flood_limit() only.
-FLOOD_LIMIT_DEFAULT = 3000
+# (surveys.services.quality.BURST_LIMIT). Setting SURVEY_FLOOD_LIMIT (sipas/settings.py), read by flood_limit().
 FLOOD_WINDOW_SECONDS = 600
 
 
@@ -114,7 +113,7 @@ def survey_form(request, token: str):
 
 
 def flood_limit() -> int:
-    return getattr(settings, "SURVEY_FLOOD_LIMIT", FLOOD_LIMIT_DEFAULT)
+    return settings.SURVEY_FLOOD_LIMIT
 
 
 def _flooded(campaign_id: int, ip: str) -> bool:
