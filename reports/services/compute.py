@@ -105,7 +105,6 @@ def _agency_rows(
         level = _level(agency)
         counts = counted.counts.get(agency.pk, NO_RESPONSES)
         values = formulas.figures(counts, plans[level])
-        _grade(campaign, level, plans[level], values)
         rows[agency.pk] = {
             "agency": agency,
             "participant": participant,
@@ -124,17 +123,6 @@ def _agency_rows(
         for agency_id, rank in competition_ranks(members).items():
             rows[agency_id]["rank"] = rank
     return rows
-
-
-def _grade(campaign: Campaign, level: str, plan: Plan, values: dict) -> None:
-    """The agency's grade (the first of its level's bands it reaches, best first) and whether it meets its level's
-    target, beside its figures; None without an index or without bands / a target."""
-    bands = campaign.bands_for_level(level) or list(plan.bands)
-    target = campaign.target_for_level(level)
-    sipas = values["sipas"]
-    values["grade"] = None if sipas is None else next((b for b in bands if sipas >= b["min"]), None)
-    values["target"] = target
-    values["meets_target"] = None if sipas is None or target is None else sipas >= target
 
 
 def _groups(campaign: Campaign, plans: dict[str, Plan], participants, agency_rows) -> dict[str, dict]:
@@ -166,10 +154,12 @@ def _groups(campaign: Campaign, plans: dict[str, Plan], participants, agency_row
         values["ranked"] = sum(1 for r in rows if r["rank"] is not None)
         values["excluded"] = sum(r["excluded"] for r in rows)
         values["thresholds"] = _threshold_counts(campaign, rows)
-        if key != CAMPAIGN_GROUP:
-            values["target"] = campaign.target_for_level(key)
-            values["meets_target"] = sum(1 for r in rows if r["enough_sample"] and r["figures"]["meets_target"])
-            values["grades"] = _grade_counts(rows)
+        if key != CAMPAIGN_GROUP:  # the level's target and grades (its agencies' own follow from their SIPAS)
+            target = campaign.target_for_level(key)
+            bands = campaign.bands_for_level(key) or list(plans[key].bands)
+            values["target"] = target
+            values["meets_target"] = sum(1 for r in ranked_rows(rows) if formulas.meets(r["figures"]["sipas"], target))
+            values["grades"] = _grade_counts(rows, bands)
         sipas_values = [r["figures"]["sipas"] for r in rows if r["figures"]["sipas"] is not None]
         values["sipas_min"] = min(sipas_values, default=None)
         values["sipas_max"] = max(sipas_values, default=None)
@@ -177,15 +167,15 @@ def _groups(campaign: Campaign, plans: dict[str, Plan], participants, agency_row
     return groups
 
 
-def _grade_counts(rows: list[dict]) -> list[dict]:
-    """How many agencies with enough responses reach each grade of their level, in the bands' order."""
-    counts: dict[tuple, dict] = {}
-    for row in rows:
-        grade = row["figures"]["grade"]
-        if row["enough_sample"] and grade is not None:
-            key = (grade["min"], grade.get("label", ""))
-            counts.setdefault(key, {**grade, "agencies": 0})["agencies"] += 1
-    return [counts[key] for key in sorted(counts, reverse=True)]
+def ranked_rows(rows: list[dict]) -> list[dict]:
+    """The agencies with enough responses and an index (those the rankings, targets and grades count)."""
+    return [r for r in rows if r["enough_sample"] and r["figures"]["sipas"] is not None]
+
+
+def _grade_counts(rows: list[dict], bands: list[dict]) -> list[dict]:
+    """Each band of the level with how many agencies (with enough responses) reach it, best first."""
+    grades = [formulas.grade(r["figures"]["sipas"], bands) for r in ranked_rows(rows)]
+    return [{**band, "agencies": sum(1 for g in grades if g is band)} for band in bands]
 
 
 def _weighted(values: dict, rows: list[dict]) -> dict:

@@ -143,6 +143,19 @@ def combine_parts(parts: Mapping[str, float | None], weights: Mapping[str, float
     return sum(w * v for w, v in present) / total if total else None
 
 
+def grade(sipas: float | None, bands: list[dict]) -> dict | None:
+    """The first band (best first) whose lower bound `sipas` reaches, e.g. {"min": 80, "label": "Tốt", ...}; None
+    without an index or below every band. Bands and targets of each level are in the run's summary ("levels")."""
+    if sipas is None:
+        return None
+    return next((band for band in bands if sipas >= band["min"]), None)
+
+
+def meets(sipas: float | None, target: float | None) -> bool | None:
+    """Whether an index reaches a target; None when either is missing."""
+    return None if sipas is None or target is None else sipas >= target
+
+
 def chosen_share(counts: Mapping[str, int], code: str, option: str) -> float | None:
     """The share of the respondents who answered question `code` that chose `option`."""
     return share(counts.get(f"k:{code}:{option}", 0), counts.get(f"a:{code}", 0))

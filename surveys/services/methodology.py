@@ -392,8 +392,10 @@ def _check_question(methodology: Methodology, q: Question, others: list[Question
         raise MethodologyError(_("Choose the question's kind and role."))
     if not (q.text or "").strip():
         raise MethodologyError(_("Write the question in Vietnamese."))
-    if q.role in FACTOR_ROLES and (q.factor is None or q.factor.methodology_id != methodology.pk):
-        raise MethodologyError(_("A criterion or a factor's satisfaction question belongs to a factor."))
+    if q.factor is not None and q.factor.methodology_id != methodology.pk:
+        raise MethodologyError(_("Choose a factor of this version."))
+    if q.role == QuestionRole.FACTOR_SATISFACTION and q.factor is None:
+        raise MethodologyError(_("A factor's satisfaction question belongs to a factor."))
     if q.role in (*FACTOR_ROLES, QuestionRole.OVERALL) and q.kind != QuestionKind.SCALE5:
         raise MethodologyError(_("Criteria and satisfaction questions use the 5-level scale."))
     if q.role == QuestionRole.FACTOR_SATISFACTION and any(
