@@ -182,28 +182,31 @@ def _weighted(values: dict, rows: list[dict]) -> dict:
     """Replace each headline figure by the weighted mean of the agencies' figures (agencies with no data
     or no weight leave the mean)."""
 
-    def wmean(get):
+    pooled_versions = values.get("comparable") is not None
+
+    def wmean(current, get):
+        if current is None and pooled_versions:  # not comparable across the versions pooled: stays None
+            return None
         pairs = [(r["participant"].weight, get(r["figures"])) for r in rows]
         pairs = [(w, v) for w, v in pairs if w and v is not None]
         total = sum(w for w, _v in pairs)
         return sum(w * v for w, v in pairs) / total if total else None
 
-    if values["sipas"] is not None:  # None where the index is not comparable across versions: it stays None
-        values["sipas"] = wmean(lambda f: f["sipas"])
-    values["hl"] = wmean(lambda f: f["hl"])
-    for code in values["factors"]:
+    values["sipas"] = wmean(values["sipas"], lambda f: f["sipas"])
+    values["hl"] = wmean(values["hl"], lambda f: f["hl"])
+    for code, factor in values["factors"].items():
         for part in ("evaluation", "satisfaction"):
-            values["factors"][code][part] = wmean(lambda f, c=code, p=part: f["factors"][c][p])
-    for code in values["criteria"]:
-        values["criteria"][code] = wmean(lambda f, c=code: f["criteria"][c])
-    for code in values["parts"]:
-        values["parts"][code] = wmean(lambda f, c=code: f["parts"].get(c))
-    for code in values["expectations"]:
-        values["expectations"][code] = wmean(lambda f, c=code: f["expectations"][c])
+            factor[part] = wmean(factor[part], lambda f, c=code, p=part: f["factors"][c][p])
+    for code, value in values["criteria"].items():
+        values["criteria"][code] = wmean(value, lambda f, c=code: f["criteria"][c])
+    for code, value in values["parts"].items():
+        values["parts"][code] = wmean(value, lambda f, c=code: f["parts"].get(c))
+    for code, value in values["expectations"].items():
+        values["expectations"][code] = wmean(value, lambda f, c=code: f["expectations"][c])
     for key in ("facts", "ratings"):
         for code, options in values[key].items():
-            for option in options:
-                options[option] = wmean(lambda f, k=key, c=code, o=option: f[k][c][o])
+            for option, value in options.items():
+                options[option] = wmean(value, lambda f, k=key, c=code, o=option: f[k][c][o])
     values["weighted"] = True
     # The intervals computed on the pooled sample do not describe weighted means: leave them out.
     values["intervals"] = {"sipas": None, "hl": None, "satisfaction": {}, "criteria": {}}

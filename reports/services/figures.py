@@ -92,7 +92,8 @@ def figures(counts: Mapping[str, int], plan: Plan, scoring: str | None = None) -
     criteria = {code: score(counts, code, scoring) for f in plan.factors.values() for code in f["criteria"]}
     factors = {
         code: {
-            "evaluation": mean(criteria[c] for c in factor["criteria"]),
+            # None for a factor whose criteria differ between the versions pooled (comparable_plan)
+            "evaluation": None if factor.get("partial") else mean(criteria[c] for c in factor["criteria"]),
             "satisfaction": score(counts, factor["satisfaction"], scoring) if factor["satisfaction"] else None,
         }
         for code, factor in plan.factors.items()
@@ -234,24 +235,41 @@ def _parts_interval(counts: Mapping[str, int], plan: Plan, scoring: str, sipas: 
 
 def comparable_plan(plans: Iterable[Plan]) -> tuple[Plan, dict]:
     """For figures pooled over agencies that answered different versions: the plan of what every version defines the
-    same way, and what was left out. A question is comparable when it has the same code, kind and answers in every
-    version; a factor when its criteria and satisfaction question are the same; the scores only when every version
-    scores alike (scoring, lowest positive answer); the index only when its rule and ingredients are the same."""
+    same way, and what was left out (sipas-methodology.md: pooled figures combine only what is comparable).
+
+    Scores are comparable only where every version scores alike (scoring, lowest positive answer). A question is
+    comparable when it has the same code, kind and answers in every version. A factor present in every version keeps
+    the criteria they all give it and its satisfaction question if they share it; its evaluation E(f) only when its
+    criteria are the same everywhere. The index is pooled only when its rule and ingredients are the same: the same
+    satisfaction questions (factor-satisfaction), or the same parts, weights and factors (parts)."""
     plans = list({plan.version: plan for plan in plans}.values())
     first = plans[0]
     same_scoring = all((p.scoring, p.positive_min) == (first.scoring, first.positive_min) for p in plans)
     scaled = tuple(c for c in first.scaled if same_scoring and all(c in p.scaled for p in plans))
     choices = {c: o for c, o in first.choices.items() if all(p.choices.get(c) == o for p in plans)}
     multi = {c: o for c, o in first.multi.items() if all(p.multi.get(c) == o for p in plans)}
-    factors = {
-        code: f for code, f in first.factors.items() if same_scoring and all(p.factors.get(code) == f for p in plans)
-    }
-    same_index = all(p.index_rule == first.index_rule for p in plans) and (
-        all(p.parts == first.parts for p in plans)
-        if first.index_rule == PARTS
-        else all(p.satisfaction_codes == first.satisfaction_codes for p in plans)
-    )
-    same_index = same_index and same_scoring and all(set(p.factors) == set(factors) for p in plans)
+    factors = {}
+    for code, factor in first.factors.items():
+        if not same_scoring or not all(code in p.factors for p in plans):
+            continue
+        others = [p.factors[code] for p in plans]
+        criteria = [c for c in factor["criteria"] if all(c in f["criteria"] for f in others)]
+        satisfaction = (
+            factor["satisfaction"] if all(f["satisfaction"] == factor["satisfaction"] for f in others) else None
+        )
+        factors[code] = {
+            "criteria": criteria,
+            "satisfaction": satisfaction,
+            "partial": any(f["criteria"] != factor["criteria"] for f in others),
+        }
+    if first.index_rule == PARTS:
+        in_parts = {f for part in first.parts.values() for f in part["factors"]}
+        ingredients = all(p.parts == first.parts for p in plans) and all(
+            f in factors and not factors[f]["partial"] for f in in_parts
+        )
+    else:
+        ingredients = all(p.satisfaction_codes == first.satisfaction_codes for p in plans)
+    same_index = same_scoring and ingredients and all(p.index_rule == first.index_rule for p in plans)
     overall = first.overall if same_scoring and all(p.overall == first.overall for p in plans) else None
     common = Plan(
         positive_min=first.positive_min,
@@ -268,15 +286,15 @@ def comparable_plan(plans: Iterable[Plan]) -> tuple[Plan, dict]:
         expectations=tuple(c for c in first.expectations if all(c in p.expectations for p in plans) and c in multi),
         ratings=tuple(c for c in first.ratings if all(c in p.ratings for p in plans) and c in choices),
     )
-    every = set()
+    every: set[str] = set()
     for p in plans:
         every |= {*p.scaled, *p.choices, *p.multi}
-        every |= {c for f in p.factors.values() for c in f["criteria"]}
     kept = {*common.scaled, *common.choices, *common.multi}
     comparable = {
         "versions": [p.version for p in plans],
         "index": same_index,
         "left_out": sorted(every - kept),
+        "factors_partial": sorted(code for code, f in factors.items() if f["partial"]),
     }
     return common, comparable
 
