@@ -291,7 +291,7 @@ def comparable_plan(plans: Iterable[Plan]) -> tuple[Plan, dict]:
         every |= {*p.scaled, *p.choices, *p.multi}
     kept = {*common.scaled, *common.choices, *common.multi}
     comparable = {
-        "versions": [p.version for p in plans],
+        "versions": sorted(p.version for p in plans),
         "index": same_index,
         "left_out": sorted(every - kept),
         "factors_partial": sorted(code for code, f in factors.items() if f["partial"]),
