@@ -292,13 +292,8 @@ class _Reader:
                     "factor",
                     _("Unknown factor %(code)s: add it to the factors sheet.") % {"code": factor},
                 )
-            if role in FACTOR_ROLES and not factor:
-                self.error(
-                    "questions",
-                    number,
-                    "factor",
-                    _("A criterion or a factor's satisfaction question belongs to a factor."),
-                )
+            if role == QuestionRole.FACTOR_SATISFACTION and not factor:
+                self.error("questions", number, "factor", _("A factor's satisfaction question belongs to a factor."))
             if role in (*FACTOR_ROLES, QuestionRole.OVERALL) and kind and kind != QuestionKind.SCALE5:
                 self.error("questions", number, "type", _("Criteria and satisfaction questions use the 5-level scale."))
             if role == QuestionRole.FACTOR_SATISFACTION and factor:
