@@ -164,7 +164,10 @@ def _input_attrs(question) -> dict:
 def _section_title(question) -> str:
     if question.factor_id:
         return question.factor.label
-    return str(SECTION_TITLES.get(question.section, question.section))
+    # A version names its own sections (issue 18); the usual ones of SIPAS-2017 have titles here.
+    return question.methodology.section_title(question.section) or str(
+        SECTION_TITLES.get(question.section, question.section)
+    )
 
 
 class PaperTallyForm(forms.Form):

@@ -60,7 +60,7 @@ def survey_form(request, token: str):
     if link.single_use and link.used_at and request.method == "GET":
         return _unavailable(request, "used", link)
     questions = question_set(campaign, link.agency)
-    form = SurveyForm(request.POST or None, questions=questions, scale=campaign.methodology.scale)
+    form = SurveyForm(request.POST or None, questions=questions, scale=questions.scale)  # the agency's version
     errors: dict[str, str] = {}
     wait = False
     status = 200

@@ -13,23 +13,18 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency, AgencyKind
+from agencies.models import Agency
 from reports.models import AgencyResult, GroupResult, IndexRun
 from reports.services import figures as formulas
-from reports.services.aggregate import Aggregate, Plan, aggregate, plan_for
+from reports.services.aggregate import Aggregate, Plan, aggregate, plans_for
 from reports.services.ranking import competition_ranks
 from sipas.audit import record_audit
 from sipas.jobs import report_progress
 from surveys.models import Campaign, CampaignAgency, CampaignState
+from surveys.models import campaigns as surveys_levels
 
 # Levels of the rankings: province-level agencies (sở, ban, ngành), districts, communes (xã, phường, đặc khu).
-LEVEL_OF_KIND = {
-    AgencyKind.DEPARTMENT: "department",
-    AgencyKind.DISTRICT: "district",
-    AgencyKind.COMMUNE: "commune",
-    AgencyKind.SPECIAL_ZONE: "commune",
-    AgencyKind.PROVINCE: "province",
-}
+LEVEL_OF_KIND = surveys_levels.LEVEL_OF_KIND
 CAMPAIGN_GROUP = "campaign"
 NO_RESPONSES = {"n": 0}  # the counts of an agency without counted responses
 
@@ -51,7 +46,7 @@ def compute_campaign_index(*, campaign: Campaign, acting_user=None, job=None) ->
         raise ComputeError(
             _("A %(state)s campaign cannot be computed.") % {"state": CampaignState(campaign.state).label}
         )
-    plan = plan_for(campaign)
+    plans = plans_for(campaign)  # the version of each level
     _progress(job, 0)
     # 1. Read every input in one snapshot: the counts per agency (one GROUP BY), the exclusions, the agencies.
     # REPEATABLE READ when this is the outermost transaction (inside another one, the caller's isolation holds).
@@ -60,18 +55,18 @@ def compute_campaign_index(*, campaign: Campaign, acting_user=None, job=None) ->
         if outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        counted = aggregate(campaign, plan)
         participants = list(campaign.participants.select_related("agency"))
+        counted = _aggregate(campaign, plans, participants)
     # Progress is written between the transactions, so the officer's screen sees it as it happens.
     _progress(job, 1)
     # 2. Every figure, in Python, from the counts (one row per agency, never one per response).
-    agency_rows = _agency_rows(campaign, plan, participants, counted)
-    groups = _groups(campaign, plan, participants, agency_rows)
-    _changes(campaign, plan, agency_rows)
+    agency_rows = _agency_rows(campaign, plans, participants, counted)
+    groups = _groups(campaign, plans, participants, agency_rows)
+    _changes(campaign, plans, agency_rows)
     _progress(job, 2)
     # 3. Write the run whole, or not at all.
     with transaction.atomic():
-        run = _write_run(campaign, plan, counted, participants, agency_rows, groups, acting_user, job)
+        run = _write_run(campaign, plans, counted, participants, agency_rows, groups, acting_user, job)
     _progress(job, 3)
     return run
 
@@ -81,8 +76,25 @@ def _progress(job, step: int) -> None:
         report_progress(job, done=step, total=3)
 
 
+def _aggregate(campaign: Campaign, plans: dict[str, Plan], participants: list[CampaignAgency]) -> Aggregate:
+    """The counts of every agency: one GROUP BY over the campaign when all its levels answer one version, else one
+    per version over its levels' agencies."""
+    by_version: dict[str, list[int]] = defaultdict(list)
+    for participant in participants:
+        by_version[plans[_level(participant.agency)].version].append(participant.agency_id)
+    versions = {plan.version: plan for plan in plans.values()}
+    if len(by_version) <= 1:
+        plan = versions[next(iter(by_version))] if by_version else plans["province"]
+        return aggregate(campaign, plan)
+    return aggregate(campaign, versions, agencies=dict(by_version))
+
+
+def _level(agency: Agency) -> str:
+    return LEVEL_OF_KIND.get(agency.kind, agency.kind)
+
+
 def _agency_rows(
-    campaign: Campaign, plan: Plan, participants: list[CampaignAgency], counted: Aggregate
+    campaign: Campaign, plans: dict[str, Plan], participants: list[CampaignAgency], counted: Aggregate
 ) -> dict[int, dict]:
     excluded: dict[int, int] = defaultdict(int)
     for agency_id, _rule, n, _fingerprint in counted.excluded:
@@ -90,12 +102,13 @@ def _agency_rows(
     rows = {}
     for participant in participants:
         agency = participant.agency
+        level = _level(agency)
         counts = counted.counts.get(agency.pk, NO_RESPONSES)
-        values = formulas.figures(counts, plan, campaign.methodology.scoring)
+        values = formulas.figures(counts, plans[level])
         rows[agency.pk] = {
             "agency": agency,
             "participant": participant,
-            "level": LEVEL_OF_KIND.get(agency.kind, agency.kind),
+            "level": level,
             "counts": counts,
             "figures": values,
             "excluded": excluded.get(agency.pk, 0),
@@ -112,19 +125,28 @@ def _agency_rows(
     return rows
 
 
-def _groups(campaign: Campaign, plan: Plan, participants, agency_rows) -> dict[str, dict]:
+def _groups(campaign: Campaign, plans: dict[str, Plan], participants, agency_rows) -> dict[str, dict]:
     """Per level and for the whole campaign: pooled over the responses (sums of counts), or, when the
-    campaign gives agencies weights, the weighted mean of the agencies' figures."""
+    campaign gives agencies weights, the weighted mean of the agencies' figures. A level's agencies answer one
+    version; where the campaign's agencies answered different versions, its pooled figures combine only what
+    every version defines the same way (formulas.comparable_plan) and say so under "comparable"."""
     members = defaultdict(list)
     for row in agency_rows.values():
         members[row["level"]].append(row)
         members[CAMPAIGN_GROUP].append(row)
     weighted = any(p.weight is not None for p in participants)
-    scoring = campaign.methodology.scoring
     groups = {}
     for key, rows in members.items():
+        group_plans = {plans[r["level"]].version: plans[r["level"]] for r in rows}
+        comparable = None
+        if len(group_plans) == 1:
+            plan = next(iter(group_plans.values()))
+        else:
+            plan, comparable = formulas.comparable_plan(group_plans.values())
         pooled = formulas.add_counts(r["counts"] for r in rows)
-        values = formulas.figures(pooled, plan, scoring)
+        values = formulas.figures(pooled, plan)
+        values["versions"] = sorted(group_plans)
+        values["comparable"] = comparable
         if weighted:
             values = _weighted(values, rows)
         values["drivers"] = formulas.drivers(pooled, plan)
@@ -132,6 +154,12 @@ def _groups(campaign: Campaign, plan: Plan, participants, agency_rows) -> dict[s
         values["ranked"] = sum(1 for r in rows if r["rank"] is not None)
         values["excluded"] = sum(r["excluded"] for r in rows)
         values["thresholds"] = _threshold_counts(campaign, rows)
+        if key != CAMPAIGN_GROUP:  # the level's target and grades (its agencies' own follow from their SIPAS)
+            target = campaign.target_for_level(key)
+            bands = campaign.bands_for_level(key) or list(plans[key].bands)
+            values["target"] = target
+            values["meets_target"] = sum(1 for r in ranked_rows(rows) if formulas.meets(r["figures"]["sipas"], target))
+            values["grades"] = _grade_counts(rows, bands)
         sipas_values = [r["figures"]["sipas"] for r in rows if r["figures"]["sipas"] is not None]
         values["sipas_min"] = min(sipas_values, default=None)
         values["sipas_max"] = max(sipas_values, default=None)
@@ -139,28 +167,46 @@ def _groups(campaign: Campaign, plan: Plan, participants, agency_rows) -> dict[s
     return groups
 
 
+def ranked_rows(rows: list[dict]) -> list[dict]:
+    """The agencies with enough responses and an index (those the rankings, targets and grades count)."""
+    return [r for r in rows if r["enough_sample"] and r["figures"]["sipas"] is not None]
+
+
+def _grade_counts(rows: list[dict], bands: list[dict]) -> list[dict]:
+    """Each band of the level with how many agencies (with enough responses) reach it, best first."""
+    grades = [formulas.grade(r["figures"]["sipas"], bands) for r in ranked_rows(rows)]
+    return [{**band, "agencies": sum(1 for g in grades if g is band)} for band in bands]
+
+
 def _weighted(values: dict, rows: list[dict]) -> dict:
     """Replace each headline figure by the weighted mean of the agencies' figures (agencies with no data
     or no weight leave the mean)."""
 
-    def wmean(get):
+    pooled_versions = values.get("comparable") is not None
+
+    def wmean(current, get):
+        if current is None and pooled_versions:  # not comparable across the versions pooled: stays None
+            return None
         pairs = [(r["participant"].weight, get(r["figures"])) for r in rows]
         pairs = [(w, v) for w, v in pairs if w and v is not None]
         total = sum(w for w, _v in pairs)
         return sum(w * v for w, v in pairs) / total if total else None
 
-    values["sipas"] = wmean(lambda f: f["sipas"])
-    values["hl"] = wmean(lambda f: f["hl"])
-    for code in values["factors"]:
+    values["sipas"] = wmean(values["sipas"], lambda f: f["sipas"])
+    values["hl"] = wmean(values["hl"], lambda f: f["hl"])
+    for code, factor in values["factors"].items():
         for part in ("evaluation", "satisfaction"):
-            values["factors"][code][part] = wmean(lambda f, c=code, p=part: f["factors"][c][p])
-    for code in values["criteria"]:
-        values["criteria"][code] = wmean(lambda f, c=code: f["criteria"][c])
-    for code in values["expectations"]:
-        values["expectations"][code] = wmean(lambda f, c=code: f["expectations"][c])
-    for code, options in values["facts"].items():
-        for option in options:
-            options[option] = wmean(lambda f, c=code, o=option: f["facts"][c][o])
+            factor[part] = wmean(factor[part], lambda f, c=code, p=part: f["factors"][c][p])
+    for code, value in values["criteria"].items():
+        values["criteria"][code] = wmean(value, lambda f, c=code: f["criteria"][c])
+    for code, value in values["parts"].items():
+        values["parts"][code] = wmean(value, lambda f, c=code: f["parts"].get(c))
+    for code, value in values["expectations"].items():
+        values["expectations"][code] = wmean(value, lambda f, c=code: f["expectations"][c])
+    for key in ("facts", "ratings"):
+        for code, options in values[key].items():
+            for option, value in options.items():
+                options[option] = wmean(value, lambda f, k=key, c=code, o=option: f[k][c][o])
     values["weighted"] = True
     # The intervals computed on the pooled sample do not describe weighted means: leave them out.
     values["intervals"] = {"sipas": None, "hl": None, "satisfaction": {}, "criteria": {}}
@@ -189,7 +235,7 @@ def previous_campaign(campaign: Campaign) -> Campaign | None:
     )
 
 
-def _changes(campaign: Campaign, plan: Plan, agency_rows: dict[int, dict]) -> None:
+def _changes(campaign: Campaign, plans: dict[str, Plan], agency_rows: dict[int, dict]) -> None:
     """Change and rank change against the previous campaign, for the same agency or, after a merger, the
     pooled responses of the units it absorbed (successor links). Flagged real only when the difference is
     beyond both intervals' uncertainty."""
@@ -201,8 +247,9 @@ def _changes(campaign: Campaign, plan: Plan, agency_rows: dict[int, dict]) -> No
     predecessors = defaultdict(list)
     for pk, successor in Agency.objects.filter(successor_id__in=list(agency_rows)).values_list("pk", "successor_id"):
         predecessors[successor].append(pk)
-    scoring = campaign.methodology.scoring
+    previous_version = previous.methodology.code
     for agency_id, row in agency_rows.items():
+        plan = plans[row["level"]]
         if agency_id in old:
             before = old[agency_id].figures
             before_rank = old[agency_id].rank
@@ -211,13 +258,16 @@ def _changes(campaign: Campaign, plan: Plan, agency_rows: dict[int, dict]) -> No
             sources = [old[p] for p in predecessors.get(agency_id, []) if p in old]
             if not sources:
                 continue
-            before = formulas.figures(formulas.add_counts(s.counts for s in sources), plan, scoring)
+            before = formulas.figures(formulas.add_counts(s.counts for s in sources), plan)
             before_rank = None
             basis = "predecessors"
         now = row["figures"]
         row["figures"]["change"] = {
             "previous_campaign": previous.slug,
             "basis": basis,
+            # Results before issue 18 carry no version: they are of the previous campaign's (only) version.
+            "previous_version": before.get("version") or previous_version,
+            "same_version": (before.get("version") or previous_version) == plan.version,
             "previous_sipas": before["sipas"],
             "sipas_change": None if now["sipas"] is None or before["sipas"] is None else now["sipas"] - before["sipas"],
             "previous_rank": before_rank,
@@ -234,14 +284,14 @@ def _changes(campaign: Campaign, plan: Plan, agency_rows: dict[int, dict]) -> No
         }
 
 
-def _checksum(campaign: Campaign, plan: Plan, counted: Aggregate, participants) -> str:
+def _checksum(campaign: Campaign, plans: dict[str, Plan], counted: Aggregate, participants) -> str:
     """SHA-256 of everything a run is computed from: the methodology and its plan, the surveyed agencies with
     their minimum samples and weights, and the responses (per agency, how many were counted and the fingerprint
     of their ids and answers; per agency and rule, the excluded ones). Equal inputs give an equal checksum."""
     inputs = {
         "methodology": campaign.methodology.code,
-        "scoring": campaign.methodology.scoring,
-        "plan": [plan.scaled, plan.choices, plan.multi, plan.factors, plan.overall, plan.positive_min],
+        "plans": {level: plan.definition() for level, plan in sorted(plans.items())},
+        "grading": [campaign.target_percent, campaign.thresholds, campaign.level_grading],
         "agencies": sorted([p.agency_id, p.min_sample, p.weight] for p in participants),
         "counted": sorted([a, counts["n"], counted.fingerprints[a]] for a, counts in counted.counts.items()),
         "excluded": [list(group) for group in counted.excluded],
@@ -256,7 +306,7 @@ def _excluded_by_rule(counted: Aggregate) -> dict[str, int]:
     return dict(sorted(by_rule.items()))
 
 
-def _write_run(campaign, plan, counted: Aggregate, participants, agency_rows, groups, acting_user, job) -> IndexRun:
+def _write_run(campaign, plans, counted: Aggregate, participants, agency_rows, groups, acting_user, job) -> IndexRun:
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     number = (locked.runs.aggregate(last=Max("number"))["last"] or 0) + 1
     totals = groups.get(CAMPAIGN_GROUP, {"figures": {"n": 0}})["figures"]
@@ -265,7 +315,7 @@ def _write_run(campaign, plan, counted: Aggregate, participants, agency_rows, gr
         campaign=locked,
         number=number,
         scoring=campaign.methodology.scoring,
-        checksum=_checksum(campaign, plan, counted, participants),
+        checksum=_checksum(campaign, plans, counted, participants),
         responses_counted=totals["n"],
         responses_excluded=sum(excluded_by_rule.values()),
         excluded_by_rule=excluded_by_rule,
@@ -276,6 +326,17 @@ def _write_run(campaign, plan, counted: Aggregate, participants, agency_rows, gr
             "ranked": sum(1 for row in agency_rows.values() if row["rank"] is not None),
             "sipas": totals.get("sipas"),
             "hl": totals.get("hl"),
+            # What the pages and documents need to show any version: each level's version, target and bands.
+            "levels": {
+                level: {
+                    "version": plans[level].version,
+                    "target": campaign.target_for_level(level),
+                    "bands": campaign.bands_for_level(level) or list(plans[level].bands),
+                }
+                for level in sorted(groups)
+                if level != CAMPAIGN_GROUP
+            },
+            "versions": sorted({plans[row["level"]].version for row in agency_rows.values()}),
         },
         computed_by=acting_user,
         job=job,

@@ -28,6 +28,29 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+class Level(models.TextChoices):
+    """The levels of the rankings (sipas-methodology.md, "Sample, fieldwork and ranking")."""
+
+    DEPARTMENT = "department", _("Province-level agencies")
+    DISTRICT = "district", _("Districts")
+    COMMUNE = "commune", _("Communes")
+
+
+# The level of each kind of agency; a special zone (đặc khu) ranks with the communes. A province surveyed as an
+# agency has no level of its own: it answers the campaign's default version.
+LEVEL_OF_KIND = {
+    "department": Level.DEPARTMENT.value,
+    "district": Level.DISTRICT.value,
+    "commune": Level.COMMUNE.value,
+    "special_zone": Level.COMMUNE.value,
+    "province": "province",
+}
+
+
+def level_of_kind(kind: str) -> str:
+    return LEVEL_OF_KIND.get(kind, kind)
+
+
 class SampleMode(models.TextChoices):
     FIXED = "fixed", _("Fixed per level")
     VOLUME = "volume", _("From the dossier volume: n = N / (1 + N·e²)")
@@ -38,9 +61,22 @@ class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=255)
     slug = models.SlugField(_("short name (slug)"), max_length=64, unique=True)
     root = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("root agency"))
+    # The default version: the questionnaire of every level without a version of its own below.
     methodology = models.ForeignKey(
         "surveys.Methodology", on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("methodology version")
     )
+    department_methodology = models.ForeignKey(
+        "surveys.Methodology", null=True, blank=True, on_delete=models.PROTECT, related_name="department_campaigns",
+        verbose_name=_("version for province-level agencies"),
+    )  # fmt: skip
+    district_methodology = models.ForeignKey(
+        "surveys.Methodology", null=True, blank=True, on_delete=models.PROTECT, related_name="district_campaigns",
+        verbose_name=_("version for districts"),
+    )  # fmt: skip
+    commune_methodology = models.ForeignKey(
+        "surveys.Methodology", null=True, blank=True, on_delete=models.PROTECT, related_name="commune_campaigns",
+        verbose_name=_("version for communes"),
+    )  # fmt: skip
     period_start = models.DateField(_("survey starts"))
     period_end = models.DateField(_("survey ends"))
     state = models.CharField(_("state"), max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT)
@@ -53,6 +89,9 @@ class Campaign(models.Model):
     margin_of_error = models.FloatField(_("margin of error e"), default=0.05)
     target_percent = models.FloatField(_("target (% satisfied)"), null=True, blank=True)
     thresholds = models.JSONField(_("thresholds"), default=list, blank=True)
+    # Per level: {"commune": {"target": 90, "bands": [{"min": 95, "label": "Xuất sắc", "label_en": "Excellent"}]}}.
+    # A level without a target uses target_percent; without bands, its version's bands.
+    level_grading = models.JSONField(_("targets and grading bands per level"), default=dict, blank=True)
     min_seconds = models.PositiveSmallIntegerField(
         _("fastest plausible completion (seconds)"), default=45, help_text=_("Faster responses are flagged.")
     )
@@ -70,6 +109,23 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.year})"
+
+    def methodology_id_for_level(self, level: str) -> int:
+        """The id of the version the agencies of `level` answer: the level's own, else the default."""
+        own = getattr(self, f"{level}_methodology_id", None) if level in Level.values else None
+        return own or self.methodology_id
+
+    def methodology_id_for_kind(self, agency_kind: str) -> int:
+        return self.methodology_id_for_level(level_of_kind(agency_kind))
+
+    def target_for_level(self, level: str) -> float | None:
+        target = (self.level_grading.get(level) or {}).get("target")
+        return self.target_percent if target is None else target
+
+    def bands_for_level(self, level: str) -> list[dict] | None:
+        """The level's own grading bands, or None when it uses its version's."""
+        bands = (self.level_grading.get(level) or {}).get("bands")
+        return bands or None
 
 
 class CampaignAgency(models.Model):

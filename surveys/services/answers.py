@@ -21,13 +21,17 @@ _BLANK = object()  # a blank cell in a table of usual spellings
 
 @dataclass(frozen=True)
 class QuestionSet:
-    """The questions of one methodology version that apply to one kind of agency, in form order."""
+    """The questions of one methodology version that apply to one kind of agency, in form order, and the wording of
+    the version's 5-level scale."""
 
     questions: tuple[Question, ...]
+    scale: tuple[dict, ...] = ()
 
     @classmethod
-    def for_agency(cls, methodology_questions: Iterable[Question], agency_kind: str) -> QuestionSet:
-        return cls(tuple(q for q in methodology_questions if q.applies_to(agency_kind)))
+    def for_agency(
+        cls, methodology_questions: Iterable[Question], agency_kind: str, scale: Iterable[dict] = ()
+    ) -> QuestionSet:
+        return cls(tuple(q for q in methodology_questions if q.applies_to(agency_kind)), tuple(scale))
 
     @cached_property
     def by_code(self) -> dict[str, Question]:

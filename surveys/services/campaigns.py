@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from agencies.selectors import subtree
 from sipas.audit import record_audit
-from surveys.models import Campaign, CampaignAgency, CampaignState, Channel, Methodology
+from surveys.models import Campaign, CampaignAgency, CampaignState, Channel, Level, Methodology
 from surveys.models.campaigns import SampleMode
 
 # Allowed moves of the state machine. Reopening a closed campaign is allowed (e.g. the period was extended);
@@ -218,3 +218,76 @@ def accepts(campaign: Campaign, channel: str, *, today: datetime.date | None = N
     if campaign.state != CampaignState.OPEN or today > campaign.period_end:
         return "closed"
     return None
+
+
+# --- a version per level, targets and grading bands per level ------------------------------------------------------
+
+LEVEL_VERSION_FIELDS = {level: f"{level}_methodology" for level in Level.values}
+
+
+def set_level_settings(
+    *,
+    campaign: Campaign,
+    versions: dict[str, Methodology | None],
+    grading: dict[str, dict] | None = None,
+    acting_user=None,
+) -> Campaign:
+    """Give each level the version its agencies answer (None: the campaign's default version) and, optionally, its
+    target and grading bands ({"commune": {"target": 90, "bands": [{"min": 95, "label": ..., "label_en": ...}]}}).
+    Only a draft campaign changes its versions: the questions asked must not change under fieldwork. Audited.
+    Raises CampaignStateError, or ValueError for an unknown level or malformed bands."""
+    unknown = (set(versions) | set(grading or {})) - set(Level.values)
+    if unknown:
+        raise ValueError(_("Unknown levels: %(levels)s") % {"levels": ", ".join(sorted(unknown))})
+    for settings in (grading or {}).values():
+        _check_grading(settings)
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.state != CampaignState.DRAFT and any(
+            (v.pk if v else None) != getattr(campaign, f"{LEVEL_VERSION_FIELDS[level]}_id")
+            for level, v in versions.items()
+        ):
+            raise CampaignStateError(_("The version of a level can change only while the campaign is a draft."))
+        if campaign.state == CampaignState.PUBLISHED and grading is not None:
+            raise CampaignStateError(_("The results are published: targets and bands can no longer change."))
+        for level, version in versions.items():
+            setattr(campaign, LEVEL_VERSION_FIELDS[level], version)
+        if grading is not None:
+            campaign.level_grading = {
+                level: {"target": s.get("target"), "bands": s.get("bands") or []}
+                for level, s in grading.items()
+                if s.get("target") is not None or s.get("bands")
+            }
+        campaign.save()
+        record_audit(
+            actor=acting_user,
+            action="campaign.levels",
+            target=campaign,
+            versions={level: v.code if v else None for level, v in versions.items()},
+            grading=campaign.level_grading,
+        )
+    return campaign
+
+
+def _check_grading(settings: dict) -> None:
+    target = settings.get("target")
+    if target is not None and not 0 <= target <= 100:
+        raise ValueError(_("A target is a percentage from 0 to 100."))
+    bounds = [band.get("min") for band in settings.get("bands") or []]
+    if any(not isinstance(b, (int, float)) or not 0 <= b <= 100 for b in bounds) or bounds != sorted(
+        bounds, reverse=True
+    ):
+        raise ValueError(_("Grading bands start at a number from 0 to 100, the best band first."))
+
+
+def methodology_for(campaign: Campaign, agency: Agency) -> Methodology:
+    """The version `agency` answers in `campaign` (its level's own, else the campaign's default)."""
+    pk = campaign.methodology_id_for_kind(agency.kind)
+    return campaign.methodology if pk == campaign.methodology_id else Methodology.objects.get(pk=pk)
+
+
+def level_versions(campaign: Campaign) -> dict[str, Methodology]:
+    """The version of each level of the campaign, whether it has agencies of that level or not (one query)."""
+    ids = {level: campaign.methodology_id_for_level(level) for level in Level.values}
+    versions = Methodology.objects.in_bulk(set(ids.values()))
+    return {level: versions[pk] for level, pk in ids.items()}

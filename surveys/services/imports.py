@@ -29,7 +29,16 @@ from django.utils.translation import gettext as _
 
 from sipas.audit import record_audit
 from sipas.tabular import RowError, UnreadableFile, cell_text, normalise_header, read_rows
-from surveys.models import Campaign, CampaignState, Channel, FlagRule, RespondentType, Response, ResponseFlag
+from surveys.models import (
+    Campaign,
+    CampaignState,
+    Channel,
+    FlagRule,
+    Question,
+    RespondentType,
+    Response,
+    ResponseFlag,
+)
 from surveys.services.answers import QuestionSet, validate_answers
 from surveys.services.quality import STRAIGHT_LINE_MIN_ANSWERS
 
@@ -98,17 +107,29 @@ class _ResponseFile:
         self.error_count = 0
         self.local = timezone.get_default_timezone()
         self.now = timezone.now()
-        questions = list(campaign.methodology.questions.select_related("factor"))
-        self.columns = list(self._read_header(header, questions).items())  # (column, question code)
-        self.has = {key: key in header for key in FIXED_COLUMNS}
         self.agencies = {
             code: _Agency(pk, kind)
             for code, pk, kind in campaign.participants.values_list("agency__code", "agency_id", "agency__kind")
         }
         kinds = {agency.kind for agency in self.agencies.values()}
-        self.checks = {kind: _AnswerColumns(QuestionSet.for_agency(questions, kind), self.columns) for kind in kinds}
+        # The file's columns follow the agencies' versions (a version per level): a column is a question of the
+        # version of some surveyed agency, and each row is checked against its own agency's version.
+        version_of = {kind: campaign.methodology_id_for_kind(kind) for kind in kinds} or {"": campaign.methodology_id}
+        by_version: dict[int, list[Question]] = {pk: [] for pk in set(version_of.values())}
+        for question in Question.objects.filter(methodology_id__in=list(by_version)).select_related(
+            "factor", "methodology"
+        ):
+            by_version[question.methodology_id].append(question)
+        questions = [q for pk in sorted(by_version) for q in by_version[pk]]
+        self.columns = list(self._read_header(header, questions).items())  # (column, question code)
+        self.has = {key: key in header for key in FIXED_COLUMNS}
+        self.checks = {
+            kind: _AnswerColumns(QuestionSet.for_agency(by_version[version_of[kind]], kind), self.columns)
+            for kind in kinds
+        }
         # For a row whose agency is wrong, so that its answers are still checked and reported.
-        self.any_check = _AnswerColumns(QuestionSet(tuple(questions)), self.columns)
+        default = by_version.get(campaign.methodology_id) or by_version[next(iter(by_version))]
+        self.any_check = _AnswerColumns(QuestionSet(tuple(default)), self.columns)
 
     def error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
@@ -118,6 +139,9 @@ class _ResponseFile:
     def _read_header(self, header: list[str], questions) -> dict[str, str]:
         """The question columns of the file (column → code); problems with the header are errors on row 1."""
         codes = {normalise_header(q.code): q.code for q in questions}
+        self.versions_label = ", ".join(
+            sorted({q.methodology.code for q in questions}) or [self.campaign.methodology.code]
+        )
         columns: dict[str, str] = {}
         seen: set[str] = set()
         for key in header:
@@ -134,7 +158,7 @@ class _ResponseFile:
                     1,
                     key,
                     _("Unknown column: use %(fixed)s or a question code of %(methodology)s.")
-                    % {"fixed": ", ".join(FIXED_COLUMNS), "methodology": self.campaign.methodology.code},
+                    % {"fixed": ", ".join(FIXED_COLUMNS), "methodology": self.versions_label},
                 )
         missing = [key for key in REQUIRED_COLUMNS if key not in seen]
         for key in missing:

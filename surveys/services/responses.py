@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, ServicePoint
-from surveys.models import Campaign, RespondentType, Response, ResponseFlag, SurveyLink
+from surveys.models import Campaign, Question, RespondentType, Response, ResponseFlag, SurveyLink
 from surveys.services.answers import QuestionSet, validate_answers
 from surveys.services.campaigns import accepts
 from surveys.services.links import keyed_hash
@@ -29,7 +29,12 @@ class SubmissionRejected(Exception):
 
 
 def question_set(campaign: Campaign, agency: Agency) -> QuestionSet:
-    return QuestionSet.for_agency(campaign.methodology.questions.select_related("factor"), agency.kind)
+    """The questions `agency` is asked in `campaign`: those of its level's version (the campaign's default version
+    where its level has none) that apply to its kind. One query."""
+    methodology_id = campaign.methodology_id_for_kind(agency.kind)
+    questions = list(Question.objects.filter(methodology_id=methodology_id).select_related("factor", "methodology"))
+    scale = questions[0].methodology.scale if questions else ()
+    return QuestionSet.for_agency(questions, agency.kind, scale)
 
 
 def submit_response(
