@@ -22,6 +22,7 @@ urlpatterns = [
     path("agencies/", include("agencies.urls")),
     path("", include("surveys.urls")),
     path("campaigns/", include("surveys.officer_urls")),
+    path("methods/", include("surveys.method_urls")),
     path("staff/", include("surveys.staff_urls")),
     path("entry/", include("surveys.entry_urls")),
     path("index/", include("reports.officer_urls")),

@@ -129,16 +129,19 @@ def task_outcome(log: Path, task_id: str, timeout: float = 30) -> str:
 def migration_data_restored(django_db_blocker):
     """Request it BEFORE `transactional_db`: it is then torn down after that fixture's flush. The flush empties
     every table; content types and permissions come back by themselves (post_migrate), the rows loaded by
-    data migrations do not, so the SIPAS-2017 questionnaire is loaded again for the tests that follow. It is
+    data migrations do not, so the shipped questionnaires (SIPAS-2017, SIPAS-2023) are loaded again for the tests that follow. It is
     also loaded at set-up, in case a transactional test before this one flushed without restoring it."""
-    from surveys.methodology.sipas_2017 import definition
+    from surveys.methodology import sipas_2017, sipas_2023
     from surveys.services.methodology import load_methodology
 
-    with django_db_blocker.unblock():
-        load_methodology(definition())
+    def load_shipped_versions() -> None:
+        with django_db_blocker.unblock():
+            for version in (sipas_2017, sipas_2023):
+                load_methodology(version.definition())
+
+    load_shipped_versions()
     yield
-    with django_db_blocker.unblock():
-        load_methodology(definition())
+    load_shipped_versions()
 
 
 @pytest.fixture

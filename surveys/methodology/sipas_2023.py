@@ -4,7 +4,7 @@ on the 5-level satisfaction scale; interest in policies, channels, consultation,
 filing mode, experiences, 10 expectations on a 4-level scale, profile and a free comment.
 
 Structure from sipas-methodology.md ("Appendix: the national 2023–2026 model"); the Vietnamese wording is the
-project's own plain words with the meaning given there. Loaded by surveys/migrations/0012_load_sipas_2023.py.
+project's own plain words with the meaning given there. Loaded by surveys/migrations/0013_load_sipas_2023.py.
 
 The index combines the two parts with weights that are a setting of the version (`parts`). The shipped setting
 weights each part by its number of items (23 and 16), which is the same as pooling the 39 item indices: it

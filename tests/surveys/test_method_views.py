@@ -10,21 +10,16 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-import sipas.urls
 from reports.services.compute import compute_campaign_index
 from sipas.models import AuditEntry
 from surveys.models import Campaign, CampaignState, Methodology, Response
 from surveys.services.methodology import clone_methodology
 from surveys.services.responses import submit_response
 from tests.surveys.test_method_spreadsheet import SMALL, workbook
-
-# sipas/urls.py gains this line when the branch merges; until then the tests mount the pages themselves.
-urlpatterns = [*sipas.urls.urlpatterns, path("methods/", include("surveys.method_urls"))]
-pytestmark = pytest.mark.urls(__name__)
 
 
 @pytest.fixture(autouse=True)

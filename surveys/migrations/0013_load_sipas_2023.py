@@ -34,5 +34,5 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("surveys", "0011_method_versions")]
+    dependencies = [("surveys", "0012_method_versions")]
     operations = [migrations.RunPython(load, unload)]

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0002_agency_search_text"),
-        ("surveys", "0010_plain_responses"),
+        ("surveys", "0011_response_device_burst_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
