@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from pytest_django.plugin import blocking_manager_key
 
 from agencies.models import Agency, AgencyKind, Role
 from agencies.rows import AgencyRow
@@ -181,3 +182,28 @@ def celery_worker_process(migration_data_restored, transactional_db, settings, t
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _flushes_the_database(item) -> bool:
+    """Whether pytest-django ran the test in a transactional database, which it empties (flushes) afterwards."""
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in names
+        or "live_server" in names
+        or bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, load again the rows the data migrations loaded (the shipped
+    questionnaires), so every later test finds the database as migrated, whatever the order (pytest-randomly)."""
+    yield
+    if nextitem is not None and _flushes_the_database(item):  # after the last test the test database is gone
+        from surveys.methodology import sipas_2017, sipas_2023
+        from surveys.services.methodology import load_methodology
+
+        with item.session.config.stash[blocking_manager_key].unblock():
+            for version in (sipas_2017, sipas_2023):
+                load_methodology(version.definition())

@@ -65,7 +65,7 @@ def test_a_phone_fills_the_authored_form_with_javascript(authored_survey, phone)
     campaign, url = authored_survey
     page = phone.new_page()
     page.goto(url)
-    assert "Tiếp cận" in page.locator("h2").first.inner_text()  # the version's own factor
+    assert "Tiếp cận" in page.locator("section.part h2").first.inner_text()  # the version's own factor
 
     fill_with_skip_logic(page)
     page.locator(".send").click()
