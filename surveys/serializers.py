@@ -206,6 +206,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class CampaignStateConflictSerializer(ErrorSerializer):
-    """409: the campaign does not take responses now; retrying will not help until its state changes."""
+    """409: the campaign does not take responses now (retrying will not help until its state changes), or the
+    client id was already stored with other answers."""
 
-    reason = serializers.ChoiceField(choices=["closed", "not_started"], read_only=True)
+    reason = serializers.ChoiceField(choices=["closed", "not_started", "client_id_reused"], read_only=True)
