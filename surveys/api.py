@@ -46,7 +46,13 @@ from surveys.services.responses import SubmissionRejected, question_set, submit_
 
 API_ROLES = (Role.STAFF, Role.OFFICER, Role.MANAGER)  # kiosk and one-stop-shop accounts are staff of their agency
 
-SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The campaign's short name.")
+SLUG = OpenApiParameter(
+    "slug",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^[-a-zA-Z0-9_]+$",
+    description="The campaign's short name.",
+)
 COMMON_ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="No token, or a token that is not valid."),
     404: OpenApiResponse(ErrorSerializer, description="No campaign with this short name surveys your agencies."),

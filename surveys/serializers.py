@@ -200,7 +200,8 @@ class StoredResponseSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """{"detail": "..."}: 401 without a valid token, 404 for a campaign outside the caller's area."""
+    """{"detail": "..."}: why the request was not answered (e.g. 401 without a valid token, 404 for a campaign
+    outside the caller's area)."""
 
     detail = serializers.CharField(read_only=True)
 
