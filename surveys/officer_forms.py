@@ -340,6 +340,7 @@ class FlagDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("include", _("Include")), ("exclude", _("Exclude"))])
     rule = forms.ChoiceField(choices=FlagRule.choices, required=False)
     response = forms.IntegerField(min_value=1, required=False)
+    confirmed = forms.BooleanField(required=False)  # a decision on every response of a rule is asked for twice
 
     def clean(self):
         data = super().clean()

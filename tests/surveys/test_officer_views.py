@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from agencies.models import AgencyKind
 from agencies.rows import AgencyRow
@@ -185,7 +186,9 @@ def test_other_actors_cannot_decide_flagged_responses(campaign, tree, actors, ac
     flagged = respond(campaign, tree["06001"], seconds=5)
 
     client = browser(getattr(actors, actor))
-    by_rule = client.post("/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude"})
+    by_rule = client.post(
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude", "confirmed": "on"}
+    )
     one = client.post("/campaigns/ls-2025/flags/", {"response": flagged.pk, "decision": "exclude"})
 
     assert by_rule.status_code == one.status_code == 404
@@ -792,7 +795,7 @@ def test_exclude_all_with_a_rule(campaign, tree, actors):
     fine = respond(campaign, tree["06001"])
 
     response = browser(actors.officer_a).post(
-        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude"}, follow=True
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude", "confirmed": "on"}, follow=True
     )
 
     assert "2 responses excluded from the index." in html_of(response)
@@ -806,7 +809,9 @@ def test_exclude_all_with_a_rule(campaign, tree, actors):
 def test_include_all_with_a_rule_records_the_decision(campaign, tree, actors):
     flagged = respond(campaign, tree["06001"], seconds=5)
 
-    browser(actors.officer_a).post("/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "include"})
+    browser(actors.officer_a).post(
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "include", "confirmed": "on"}
+    )
 
     flagged.refresh_from_db()
     assert (flagged.excluded, flagged.decided_by, flagged.decision_rule) == (False, actors.officer_a, "too_fast")
@@ -923,12 +928,91 @@ def test_flag_page_query_count_does_not_grow_with_flagged_responses(campaign, tr
                                                                     django_assert_num_queries):  # fmt: skip
     bulk_flagged(campaign, tree["06001"], 3)
     client.force_login(actors.officer_a)
-    # session, user, scope memberships, campaign, count, one page, its flags, counts per rule, summary
-    with django_assert_num_queries(9):
+    # session, user, scope memberships, campaign, count, one page, its flags, questions, counts per rule, summary
+    with django_assert_num_queries(10):
         client.get("/campaigns/ls-2025/flags/")
 
     bulk_flagged(campaign, tree["06004"], 40, rule=FlagRule.BURST)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/campaigns/ls-2025/flags/")
 
     assert len(response.context["page"]) == 43
+
+
+# --- flag review: answers, confirmation of decisions by rule, published campaigns ---------------------------------
+
+
+@pytest.mark.parametrize("decision", ["exclude", "include"])
+def test_a_decision_by_rule_asks_for_confirmation_and_changes_nothing_yet(campaign, tree, actors, decision):
+    fast = [respond(campaign, tree["06001"], seconds=5) for _ in range(3)]
+    decide_flagged(campaign=campaign, include=False, acting_user=actors.officer_a, response_ids=[fast[0].pk])
+
+    response = browser(actors.officer_a).post(
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": decision}
+    )
+
+    html = html_of(response)
+    assert response.status_code == 200
+    verb = "Exclude" if decision == "exclude" else "Include"
+    assert f"{verb} every response flagged “Completed implausibly fast”?" in html
+    assert "This rule flagged 3 responses: 2 awaiting a decision (counted), 0 included, 1 excluded." in html
+    assert 'name="confirmed" value="on"' in html
+    assert [r.excluded for r in Response.objects.filter(pk__in=[r.pk for r in fast]).order_by("pk")] == [
+        True, False, False,
+    ]  # fmt: skip
+    assert Response.objects.filter(decided_at__isnull=False).count() == 1
+
+
+def test_a_confirmed_decision_by_rule_acts(campaign, tree, actors):
+    fast = [respond(campaign, tree["06001"], seconds=5) for _ in range(2)]
+    client = browser(actors.officer_a)
+
+    confirm = client.post("/campaigns/ls-2025/flags/?rule=too_fast", {"rule": "too_fast", "decision": "exclude"})
+    response = client.post(confirm.context["back"], {"rule": "too_fast", "decision": "exclude", "confirmed": "on"})
+
+    assert response["Location"] == "/campaigns/ls-2025/flags/?rule=too_fast"
+    assert Response.objects.filter(pk__in=[r.pk for r in fast], excluded=True).count() == 2
+
+
+def test_one_response_is_decided_at_once(campaign, tree, actors):
+    flagged = respond(campaign, tree["06001"], seconds=5)
+
+    browser(actors.officer_a).post("/campaigns/ls-2025/flags/", {"response": flagged.pk, "decision": "exclude"})
+
+    flagged.refresh_from_db()
+    assert flagged.excluded is True
+
+
+def test_flag_list_shows_the_answers_and_the_comment_with_question_names(campaign, tree, actors):
+    response, _created = submit_response(
+        campaign=campaign, agency=tree["06001"], client_id=uuid.uuid4(), channel=Channel.WEB, duration_seconds=5,
+        answers={"HL": 4, "TC1": 5, "DL": "1", "NC": ["NC3"], "YK": "Nhân viên nói chuyện điện thoại riêng."},
+    )  # fmt: skip
+
+    html = html_of(browser(actors.officer_a).get("/campaigns/ls-2025/flags/"))
+
+    questions = {q.code: q for q in sipas_2017().questions.filter(code__in=["HL", "TC1", "DL", "NC", "YK"])}
+    assert "Nhân viên nói chuyện điện thoại riêng." in html
+    for code in questions:
+        assert escape(f"{code} · {questions[code].text_en or questions[code].text}") in html
+    assert "All answers (5)" in html
+
+
+def test_flag_review_of_a_published_campaign_is_refused_clearly(campaign, tree, actors):
+    flagged = respond(campaign, tree["06001"], seconds=5)
+    Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.PUBLISHED)
+    client = browser(actors.officer_a)
+
+    page = client.get("/campaigns/ls-2025/flags/")
+    by_rule = client.post("/campaigns/ls-2025/flags/", {"rule": "too_fast", "decision": "exclude", "confirmed": "on"})
+    one = client.post("/campaigns/ls-2025/flags/", {"response": flagged.pk, "decision": "exclude"}, follow=True)
+
+    assert page.status_code == 200
+    assert 'value="exclude"' not in html_of(page)
+    assert 'value="include"' not in html_of(page)
+    assert "decisions on responses can no longer change" in html_of(page)
+    assert by_rule.status_code == 302
+    assert one.status_code == 200
+    assert "The results are published: decisions on responses can no longer change." in html_of(one)
+    flagged.refresh_from_db()
+    assert (flagged.excluded, flagged.decided_at) == (False, None)
