@@ -984,7 +984,7 @@ def test_one_response_is_decided_at_once(campaign, tree, actors):
 
 
 def test_flag_list_shows_the_answers_and_the_comment_with_question_names(campaign, tree, actors):
-    response, _created = submit_response(
+    submit_response(
         campaign=campaign, agency=tree["06001"], client_id=uuid.uuid4(), channel=Channel.WEB, duration_seconds=5,
         answers={"HL": 4, "TC1": 5, "DL": "1", "NC": ["NC3"], "YK": "Nhân viên nói chuyện điện thoại riêng."},
     )  # fmt: skip
