@@ -332,6 +332,7 @@ class DossierVolumeForm(forms.Form):
 
 class TransitionForm(forms.Form):
     to_state = forms.ChoiceField(choices=CampaignState.choices)
+    confirmed = forms.BooleanField(required=False)  # closing before the period ends is asked for twice
 
 
 class FlagDecisionForm(forms.Form):

@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -131,6 +132,10 @@ def _change_state(request, campaign: Campaign):
     if not form.is_valid() or form.cleaned_data["to_state"] not in OFFICER_TRANSITIONS:
         messages.error(request, _("This change of state is not available here."))
         return redirect("officer:detail", slug=campaign.slug)
+    if _closes_early(campaign, form.cleaned_data["to_state"]) and not form.cleaned_data["confirmed"]:
+        days = (campaign.period_end - timezone.localdate()).days
+        context = {"campaign": campaign, "days_left": days, "tab": "overview"}
+        return render(request, "surveys/officer/close_confirm.html", context)
     try:
         campaign = transition_campaign(
             campaign=campaign, to_state=form.cleaned_data["to_state"], acting_user=request.user
@@ -140,6 +145,16 @@ def _change_state(request, campaign: Campaign):
     else:
         messages.success(request, _("Campaign state: %(state)s.") % {"state": campaign.get_state_display()})
     return redirect("officer:detail", slug=campaign.slug)
+
+
+def _closes_early(campaign: Campaign, target: str) -> bool:
+    """Closing an open campaign before its survey period ends turns away the citizens still to answer: asked
+    for twice, with a warning."""
+    return (
+        target == CampaignState.CLOSED
+        and campaign.state == CampaignState.OPEN
+        and timezone.localdate() < campaign.period_end
+    )
 
 
 def _transition_label(current: str, target: str) -> str:

@@ -366,7 +366,7 @@ def test_approving_the_latest_run_appraises_it_and_offers_publication(actors, ru
     appraisal = run.appraisals.get()
     assert (appraisal.approved, appraisal.note, appraisal.appraised_by) == (True, "Đạt", actors.officer_a)
     html = text_of(client.get(DASHBOARD))
-    assert 'name="action" value="publish"' in html
+    assert 'action="/index/ls-2026/publish/"' in html  # publishing asks for confirmation on its own page
     assert 'id="appraisal-form"' not in html
 
 
@@ -411,7 +411,9 @@ def test_a_run_of_another_campaign_cannot_be_appraised_from_this_dashboard(actor
 def test_publishing_an_appraised_run_publishes_it_and_audits_it(actors, run, campaign):
     appraise_run(run=run, approved=True, note="Đạt", acting_user=actors.officer_a)
 
-    response = browser(actors.officer_a).post(DASHBOARD, {"action": "publish", "run": run.pk}, follow=True)
+    client = browser(actors.officer_a)
+    client.post(DASHBOARD, {"action": "publish", "run": run.pk}, follow=True)  # the confirmation page
+    response = client.post("/index/ls-2026/publish/", {"run": run.pk}, follow=True)
 
     run.refresh_from_db()
     assert run.state == IndexRun.State.PUBLISHED

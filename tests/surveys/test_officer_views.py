@@ -435,7 +435,7 @@ def test_officer_opens_a_draft(draft, actors):
 def test_officer_closes_then_reopens_a_campaign(campaign, actors):
     client = browser(actors.officer_a)
 
-    client.post("/campaigns/ls-2025/", {"to_state": "closed"})
+    client.post("/campaigns/ls-2025/", {"to_state": "closed", "confirmed": "on"})  # its period runs 10 more days
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.CLOSED
     assert "Reopen the campaign" in html_of(client.get("/campaigns/ls-2025/"))
@@ -443,6 +443,29 @@ def test_officer_closes_then_reopens_a_campaign(campaign, actors):
     client.post("/campaigns/ls-2025/", {"to_state": "open"})
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.OPEN
+
+
+def test_closing_before_the_period_ends_warns_and_asks_again(campaign, actors):
+    response = browser(actors.officer_a).post("/campaigns/ls-2025/", {"to_state": "closed"})
+
+    html = html_of(response)
+    assert response.status_code == 200
+    end = campaign.period_end.strftime("%d/%m/%Y")
+    assert f"The survey period runs until {end} (days left: 10)." in html
+    assert 'name="confirmed" value="on"' in html
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.OPEN
+    assert not AuditEntry.objects.filter(action="campaign.state", data__state="closed").exists()
+
+
+def test_closing_after_the_period_ended_needs_no_confirmation(campaign, actors):
+    Campaign.objects.filter(pk=campaign.pk).update(period_end=TODAY - datetime.timedelta(days=1))
+
+    response = browser(actors.officer_a).post("/campaigns/ls-2025/", {"to_state": "closed"})
+
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.CLOSED
 
 
 def test_a_move_the_state_machine_forbids_is_a_message_not_an_error(draft, actors):
