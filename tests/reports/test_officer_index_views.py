@@ -30,6 +30,7 @@ from surveys.services.campaigns import create_campaign
 
 LOGIN_URL = "/accounts/login/"
 DASHBOARD = "/index/ls-2026/"
+DUE = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()  # a plan is due today or later
 STP_PAGE = "/index/ls-2026/agency/20.STP/"
 SNV_PAGE = "/index/ls-2026/agency/20.SNV/"
 SAMPLES = {AgencyKind.DEPARTMENT: 10, AgencyKind.COMMUNE: 10}
@@ -467,7 +468,7 @@ def test_agency_page_is_404_for_anyone_but_the_officer_and_the_agencys_leader(ac
 
 
 def test_action_plan_post_by_a_wrong_actor_is_404_and_records_nothing(actors, published):
-    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": "2026-12-31"}
+    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": DUE}
     for who, url in AGENCY_PAGE_WRONG_ACTORS:
         assert browser(getattr(actors, who)).post(url, data).status_code == 404, (who, url)
     assert not ActionPlan.objects.exists()
@@ -518,7 +519,7 @@ def test_before_publication_the_leader_gets_a_polite_page_without_figures(actors
 
 
 def test_before_publication_a_leaders_action_plan_is_not_recorded(actors, run):
-    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": "2026-12-31"}
+    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": DUE}
 
     response = browser(actors.manager).post(STP_PAGE, data)
 
@@ -701,7 +702,7 @@ def test_a_previous_campaigns_action_plan_shows_whether_its_criterion_moved(acto
 
 def test_the_leader_records_an_action_plan_for_a_criterion(actors, published):
     data = {"action": "add_plan", "criterion": "CC1", "what": "Tập huấn giao tiếp", "owner": "Phó Giám đốc",
-            "due": "2026-12-31"}  # fmt: skip
+            "due": DUE}  # fmt: skip
 
     response = browser(actors.manager).post(STP_PAGE, data)
 
@@ -719,7 +720,7 @@ def test_the_leader_records_an_action_plan_for_a_criterion(actors, published):
 
 
 def test_the_officer_may_record_an_action_plan_too(actors, run):
-    data = {"action": "add_plan", "criterion": "TC2", "what": "Thêm máy", "owner": "Văn phòng", "due": "2026-10-01"}
+    data = {"action": "add_plan", "criterion": "TC2", "what": "Thêm máy", "owner": "Văn phòng", "due": DUE}
 
     browser(actors.officer_a).post(STP_PAGE, data)
 
@@ -728,12 +729,8 @@ def test_the_officer_may_record_an_action_plan_too(actors, run):
 
 def test_an_action_plan_without_an_owner_or_with_an_unknown_criterion_is_a_form_error(actors, published):
     client = browser(actors.manager)
-    missing = client.post(
-        STP_PAGE, {"action": "add_plan", "criterion": "TC1", "what": "X", "owner": " ", "due": "2026-12-31"}
-    )
-    unknown = client.post(
-        STP_PAGE, {"action": "add_plan", "criterion": "ZZ9", "what": "X", "owner": "Y", "due": "2026-12-31"}
-    )
+    missing = client.post(STP_PAGE, {"action": "add_plan", "criterion": "TC1", "what": "X", "owner": " ", "due": DUE})
+    unknown = client.post(STP_PAGE, {"action": "add_plan", "criterion": "ZZ9", "what": "X", "owner": "Y", "due": DUE})
 
     assert missing.status_code == unknown.status_code == 200
     assert "This field is required." in text_of(missing)

@@ -189,3 +189,34 @@ def test_without_separate_duties_one_officer_may_do_both(actors, computed_by_a, 
 
     computed_by_a.refresh_from_db()
     assert computed_by_a.state == IndexRun.State.APPRAISED
+
+
+# --- action plans are due in the future (point 9) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("due", ["2020-06-30", (timezone.localdate() - datetime.timedelta(days=1)).isoformat()])
+def test_an_action_plan_due_in_the_past_is_a_form_error(actors, appraised, due):
+    from reports.models import ActionPlan
+    from reports.services.publication import publish_run
+
+    publish_run(run=appraised, acting_user=actors.officer_a)
+    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": due}
+
+    response = browser(actors.manager).post("/index/ls-pub/agency/20.STP/", data)
+
+    assert response.status_code == 200
+    assert "A plan is due today or later, not in the past." in response.content.decode()
+    assert not ActionPlan.objects.exists()
+
+
+def test_an_action_plan_due_today_is_recorded(actors, appraised):
+    from reports.models import ActionPlan
+    from reports.services.publication import publish_run
+
+    publish_run(run=appraised, acting_user=actors.officer_a)
+    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng",
+            "due": timezone.localdate().isoformat()}  # fmt: skip
+
+    browser(actors.manager).post("/index/ls-pub/agency/20.STP/", data)
+
+    assert ActionPlan.objects.get().due == timezone.localdate()

@@ -1039,3 +1039,53 @@ def test_flag_review_of_a_published_campaign_is_refused_clearly(campaign, tree, 
     assert "The results are published: decisions on responses can no longer change." in html_of(one)
     flagged.refresh_from_db()
     assert (flagged.excluded, flagged.decided_at) == (False, None)
+
+
+# --- the district level ends with the two-tier reform of 1 July 2025 -----------------------------------------------
+
+NO_DISTRICTS = "Districts were abolished on 1 July 2025 (two-tier local government)"
+
+
+def test_a_campaign_after_the_reform_cannot_survey_districts(actors, tree):
+    payload = create_payload(
+        root=tree["20"].pk, period_start="2025-09-01", period_end="2025-11-30",
+        agency_kinds=["department", "district"], sample_district="200",
+    )  # fmt: skip
+
+    response = browser(actors.officer_a).post("/campaigns/new/", payload)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["agency_kinds"] == [NO_DISTRICTS + ": a campaign from then on surveys "
+                                                               "province-level agencies and communes."]  # fmt: skip
+    assert NO_DISTRICTS in response.context["form"].errors["sample_district"][0]
+    assert not Campaign.objects.filter(slug="sipas-ls").exists()
+
+
+def test_a_campaign_before_the_reform_may_still_survey_districts(actors, tree):
+    payload = create_payload(root=tree["20"].pk, agency_kinds=["district"], sample_district="200")  # March 2025
+
+    response = browser(actors.officer_a).post("/campaigns/new/", payload)
+
+    assert NO_DISTRICTS not in html_of(response)
+
+
+def test_the_creation_form_names_the_district_level_as_before_the_reform(actors):
+    html = html_of(browser(actors.officer_a).get("/campaigns/new/"))
+
+    assert "Districts (campaigns before 1 July 2025)" in html
+
+
+def test_editing_a_campaign_after_the_reform_offers_no_district_sample(draft, actors):
+    response = browser(actors.officer_a).get("/campaigns/ls-draft/edit/")
+
+    assert "sample_district" not in response.context["form"].fields
+    assert 'name="sample_district"' not in html_of(response)
+    assert 'name="sample_commune"' in html_of(response)
+
+
+def test_workspace_buttons_say_what_they_do_not_the_open_state(actors):
+    """ "Open" (Vietnamese "Mở") is also the label of an open campaign's state: a button says what it does."""
+    html = html_of(browser(actors.officer_a).get("/workspace/"))
+
+    assert ">Open</a>" not in html
+    assert "View the agency" in html
