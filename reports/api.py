@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from reports.selectors import latest_run, published_run
 from reports.services.export import export_payload
 from surveys.models import Campaign
 from surveys.selectors import managed_campaigns
+from surveys.serializers import ErrorSerializer
 
 
 class CampaignResultsView(APIView):
@@ -27,7 +28,20 @@ class CampaignResultsView(APIView):
             "as in `export_report --format json`. Before publication only officers managing the campaign see "
             "the latest run; others get 404."
         ),
-        responses={200: OpenApiTypes.OBJECT, 404: None},
+        parameters=[
+            OpenApiParameter(
+                "slug",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=r"^[-a-zA-Z0-9_]+$",
+                description="The campaign's short name.",
+            )
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            404: OpenApiResponse(ErrorSerializer, description="No such campaign, or no results you may read yet."),
+            429: OpenApiResponse(ErrorSerializer, description="Too many requests without a token from this address."),
+        },
     )
     def get(self, request, slug: str):
         campaign = Campaign.objects.select_related("methodology").filter(slug=slug).first()

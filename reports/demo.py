@@ -41,7 +41,9 @@ def ensure_published_demo_campaign(
     campaign = transition_campaign(campaign=campaign, to_state=CampaignState.OPEN, acting_user=acting_user)
     synthetic_responses(campaign=campaign, count=responses, seed=seed + 1000)
     campaign = transition_campaign(campaign=campaign, to_state=CampaignState.CLOSED, acting_user=acting_user)
-    run = compute_campaign_index(campaign=campaign, acting_user=acting_user)
+    # Computed by the seed command itself (no officer): `acting_user` appraises it, which separate appraisal
+    # duties (SEPARATE_APPRAISAL_DUTIES) would refuse to the officer who computed it.
+    run = compute_campaign_index(campaign=campaign)
     appraise_run(run=run, approved=True, note="Số liệu minh họa (demo).", acting_user=acting_user)
     publish_run(run=IndexRun.objects.get(pk=run.pk), acting_user=acting_user)
     return campaign

@@ -8,6 +8,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Hidden, Layout, Row, Submit
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import ActionPlan
@@ -76,6 +77,12 @@ class ActionPlanForm(forms.Form):
             Row(Column("owner", css_class="col-md-8"), Column("due", css_class="col-md-4")),
         )
         self.helper.add_input(Submit("save", _("Add the action plan")))
+
+    def clean_due(self):
+        due = self.cleaned_data["due"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("A plan is due today or later, not in the past."), code="past")
+        return due
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

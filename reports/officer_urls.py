@@ -5,5 +5,6 @@ from reports import officer_views as views
 app_name = "index"
 urlpatterns = [
     path("<slug:slug>/", views.dashboard, name="dashboard"),
+    path("<slug:slug>/publish/", views.publish_confirm, name="publish"),
     path("<slug:slug>/agency/<str:code>/", views.agency_page, name="agency"),
 ]

@@ -23,6 +23,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -118,20 +119,12 @@ def _appraise(request, campaign: Campaign, form: AppraisalForm) -> bool:
 
 
 def _publish(request, campaign: Campaign):
+    """Publishing is never one click: the dashboard's button leads to the confirmation page (publish_confirm)."""
     form = RunForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the run to publish."))
         return redirect("index:dashboard", slug=campaign.slug)
-    run = get_object_or_404(campaign.runs, pk=form.cleaned_data["run"])
-    try:
-        publish_run(run=run, acting_user=request.user)
-    except PublicationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("Run %(number)s published: its figures are the campaign's results.") % {"number": run.number}
-        )
-    return redirect("index:dashboard", slug=campaign.slug)
+    return redirect(f"{reverse('index:publish', kwargs={'slug': campaign.slug})}?run={form.cleaned_data['run']}")
 
 
 def _dashboard_context(request, campaign: Campaign, appraisal_form: AppraisalForm | None) -> dict:
@@ -198,6 +191,61 @@ def _ranking_chart(campaign: Campaign, level: Level) -> str:
         target=campaign.target_percent,
     )
     return embed(svg)
+
+
+# --- Publication, confirmed ---------------------------------------------------------------------------------
+
+PUBLISH_SHOWN = 3  # agencies shown at the top and at the bottom of each level's ranking
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish_confirm(request, slug: str):
+    """What publishing a run makes public (its number, counts, the top and bottom agencies of each level, and a
+    warning when the survey period has not ended), and the confirmed POST that publishes it."""
+    campaign = get_managed_campaign(request.user, slug)
+    form = RunForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Choose the run to publish."))
+        return redirect("index:dashboard", slug=campaign.slug)
+    run = get_object_or_404(campaign.runs.select_related("computed_by"), pk=form.cleaned_data["run"])
+    if request.method == "POST":
+        try:
+            publish_run(run=run, acting_user=request.user)
+        except PublicationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("Run %(number)s published: its figures are the campaign's results.") % {"number": run.number}
+            )
+        return redirect("index:dashboard", slug=campaign.slug)
+    presentation = present_run(run)
+    levels = [
+        {
+            "level": level,
+            "top": level.agencies[:PUBLISH_SHOWN],
+            "bottom": _bottom([a for a in level.agencies if a.rank is not None], PUBLISH_SHOWN),
+            "unranked": sum(1 for a in level.agencies if a.rank is None),
+        }
+        for level in presentation.levels
+    ]
+    context = {
+        "campaign": campaign,
+        "run": run,
+        "publishable": run.state == IndexRun.State.APPRAISED,
+        "appraisals": list(run.appraisals.select_related("appraised_by")),
+        "agencies": len(presentation.agencies),
+        "enough": sum(1 for row in presentation.agencies if row.enough_sample),
+        "levels": levels,
+        "period_open": timezone.localdate() <= campaign.period_end,
+        "is_officer": True,
+    }
+    return render(request, "reports/officer/publish_confirm.html", context)
+
+
+def _bottom(ranked: list, count: int) -> list:
+    """The last `count` ranked agencies not already among the first `count`, lowest last."""
+    return ranked[max(count, len(ranked) - count) :]
 
 
 # --- The agency page ------------------------------------------------------------------------------------------

@@ -38,3 +38,6 @@ urlpatterns = [
 
 # Uploaded and rendered files are never served from MEDIA_URL, in any mode: each is reached through a view that
 # checks who asks (e.g. job-download).
+
+handler400 = "sipas.api_errors.bad_request"
+handler404 = "sipas.api_errors.page_not_found"

@@ -8,7 +8,8 @@ belonging to a user whose staff, manager or officer memberships set the agencies
 (agencies.scope). A campaign that surveys none of them is a 404; an agency outside them is answered exactly
 like an unknown code. Status codes: 201 created, 200 replay of something already stored, 400 bad input with
 field errors (a closed campaign included, for invitations), 401 no or bad token, 404 campaign not found,
-409 the campaign takes no responses now (closed or not started: retrying the same body will not help).
+409 the campaign takes no responses now (not started, closed, computed or published: retrying the same body
+will not help), or a response's client_id already stored with other answers.
 """
 
 from __future__ import annotations
@@ -39,12 +40,19 @@ from surveys.serializers import (
     ResponseRequestSerializer,
     StoredResponseSerializer,
 )
+from surveys.services.answers import validate_answers
 from surveys.services.links import InvitationError, create_invitation
-from surveys.services.responses import SubmissionRejected, submit_response
+from surveys.services.responses import SubmissionRejected, question_set, submit_response
 
 API_ROLES = (Role.STAFF, Role.OFFICER, Role.MANAGER)  # kiosk and one-stop-shop accounts are staff of their agency
 
-SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The campaign's short name.")
+SLUG = OpenApiParameter(
+    "slug",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^[-a-zA-Z0-9_]+$",
+    description="The campaign's short name.",
+)
 COMMON_ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="No token, or a token that is not valid."),
     404: OpenApiResponse(ErrorSerializer, description="No campaign with this short name surveys your agencies."),
@@ -130,8 +138,9 @@ class ResponseCreateView(CampaignScopedView):
         description=(
             "For kiosks and the one-stop-shop software. Answers are keyed by question code and checked like on "
             "every channel, skip logic strictly (a follow-up question answered after a 'no' is an error). "
-            "Idempotent on client_id: sending the same body again returns the stored response (200). A response "
-            "through an invitation already used is stored and flagged `reused_invitation`."
+            "Idempotent on client_id: sending the same body again returns the stored response (200); the same "
+            "client_id with other answers is a 409 and the stored response stays as it is. A response through an "
+            "invitation already used is stored and flagged `reused_invitation`."
         ),
         parameters=[SLUG],
         request=ResponseRequestSerializer,
@@ -150,7 +159,11 @@ class ResponseCreateView(CampaignScopedView):
                 ],
             ),
             409: OpenApiResponse(
-                CampaignStateConflictSerializer, description="The campaign is closed or has not started."
+                CampaignStateConflictSerializer,
+                description=(
+                    "The campaign takes no responses now (`not_started`; `closed`, also once computed or "
+                    "published), or this client_id was already stored with other answers (`client_id_reused`)."
+                ),
             ),
             **COMMON_ERRORS,
         },
@@ -184,9 +197,16 @@ class ResponseCreateView(CampaignScopedView):
             )  # fmt: skip
         except SubmissionRejected as rejected:
             return rejection_response(rejected, channel=data["channel"])
-        if response.agency_id != data["agency"].pk:
-            raise ValidationError(
-                {"client_id": [_("This client id was already used for a response to another agency.")]}
+        if not created and not same_submission(response, data, campaign=campaign):
+            return Response(
+                {
+                    "detail": _(
+                        "This client id was already used for a response with other answers, which stays as it was "
+                        "stored. Send a new response with a new client id."
+                    ),
+                    "reason": "client_id_reused",
+                },
+                status=status.HTTP_409_CONFLICT,
             )
         body = {
             "id": response.pk,
@@ -196,6 +216,20 @@ class ResponseCreateView(CampaignScopedView):
         return Response(
             StoredResponseSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+def same_submission(response, data: dict, *, campaign: Campaign) -> bool:
+    """Whether a request replaying a stored response's client id carries that response (same agency, channel,
+    respondent and answers, compared as stored): a retry is answered with the stored response, anything else
+    is a conflict, never silently the first response."""
+    if (response.agency_id, response.channel, response.respondent_type) != (
+        data["agency"].pk,
+        data["channel"],
+        data["respondent_type"],
+    ):
+        return False
+    clean, errors = validate_answers(question_set(campaign, data["agency"]), data["answers"], strict_skips=True)
+    return not errors and clean == response.answers
 
 
 def rejection_response(rejected: SubmissionRejected, *, channel: str) -> Response:

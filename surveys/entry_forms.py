@@ -171,9 +171,11 @@ def _section_title(question) -> str:
 
 
 class PaperTallyForm(forms.Form):
+    """The forms issued and returned, as the enumerator counted them; the valid forms are counted from the
+    responses entered (surveys.services.paper.paper_tallies)."""
+
     forms_issued = forms.IntegerField(label=_("Forms issued"), min_value=0, max_value=MAX_FORMS)
     forms_returned = forms.IntegerField(label=_("Forms returned"), min_value=0, max_value=MAX_FORMS)
-    forms_valid = forms.IntegerField(label=_("Valid forms"), min_value=0, max_value=MAX_FORMS)
 
 
 class BackCheckForm(forms.Form):

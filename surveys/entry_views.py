@@ -27,7 +27,13 @@ from surveys.models import Campaign, CampaignAgency, CampaignState, Channel, Res
 from surveys.selectors import campaigns_for_agencies
 from surveys.services.answers import validate_answers
 from surveys.services.campaigns import ENTRY_CHANNELS, accepts
-from surveys.services.paper import enter_paper_form, entered_today, record_back_check, record_paper_tally
+from surveys.services.paper import (
+    enter_paper_form,
+    entered_today,
+    paper_tallies,
+    record_back_check,
+    record_paper_tally,
+)
 from surveys.services.responses import SubmissionRejected, question_set
 
 ENTRY_ROLES = (Role.ENUMERATOR, Role.OFFICER)
@@ -41,6 +47,10 @@ def entry_home(request):
         raise Http404("Enumerators and officers only")
     campaigns = list(campaigns_for_agencies(user, ENTRY_ROLES))
     participants = _participants_by_campaign(user, campaigns)
+    tallies = paper_tallies(p for group in participants.values() for p in group)
+    for group in participants.values():
+        for participant in group:
+            participant.tally = tallies[participant.pk]
     rows = [{"campaign": c, "participants": participants[c.pk], "accepts_entry": _entry_open(c)} for c in campaigns]
     return render(request, "surveys/entry/index.html", {"rows": rows})
 
@@ -148,8 +158,7 @@ class EntryPage:
             try:
                 record_paper_tally(
                     participant=self.participant, issued=form.cleaned_data["forms_issued"],
-                    returned=form.cleaned_data["forms_returned"], valid=form.cleaned_data["forms_valid"],
-                    acting_user=self.request.user,
+                    returned=form.cleaned_data["forms_returned"], acting_user=self.request.user,
                 )  # fmt: skip
             except ValueError as error:
                 form.add_error(None, str(error))
@@ -177,6 +186,7 @@ class EntryPage:
 
     def render(self):
         participant = self.participant
+        tally = paper_tallies([participant])[participant.pk]
         form = self.entry_form or PaperFormEntry(
             initial=PaperFormEntry.batch_initial(self.request.GET, self.channels),
             questions=self.questions,
@@ -196,14 +206,9 @@ class EntryPage:
             "entered_count": Response.objects.filter(
                 campaign=self.campaign, agency=self.agency, channel__in=ENTRY_CHANNELS
             ).count(),
+            "tally": tally,
             "tally_form": self.tally_form
-            or PaperTallyForm(
-                initial={
-                    "forms_issued": participant.forms_issued,
-                    "forms_returned": participant.forms_returned,
-                    "forms_valid": participant.forms_valid,
-                }
-            ),
+            or PaperTallyForm(initial={"forms_issued": tally.issued, "forms_returned": tally.returned}),
             "back_check_form": self.back_check_form or BackCheckForm(),
             "back_checks": participant.back_checks.select_related("checked_by"),
         }

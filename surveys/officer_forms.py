@@ -7,6 +7,7 @@ dossier volumes); they are meant to move to surveys/services/campaigns.py as `up
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from crispy_forms.helper import FormHelper
@@ -27,6 +28,12 @@ LEVEL_KINDS = (AgencyKind.DEPARTMENT, AgencyKind.DISTRICT, AgencyKind.COMMUNE, A
 RESERVED_SLUGS = {"new"}  # /campaigns/new/ is the creation page
 # Dossier volumes feed minimum samples and response rates; once a run is computed they are part of its inputs.
 DEFAULT_CHANNELS = (Channel.QR, Channel.WEB, Channel.PAPER)
+# Two-tier local government from 1 July 2025: province-level agencies and communes, no districts (cấp huyện).
+TWO_TIER_FROM = datetime.date(2025, 7, 1)
+NO_DISTRICTS = _(
+    "Districts were abolished on 1 July 2025 (two-tier local government): a campaign from then on surveys "
+    "province-level agencies and communes."
+)
 MAX_SAMPLE = 1_000_000
 MAX_VOLUME = 100_000_000
 
@@ -87,7 +94,9 @@ class CampaignSettingsForm(forms.Form):
     sample_department = forms.IntegerField(
         label=_("Departments (sở, ban, ngành)"), required=False, min_value=0, max_value=MAX_SAMPLE
     )
-    sample_district = forms.IntegerField(label=_("Districts"), required=False, min_value=0, max_value=MAX_SAMPLE)
+    sample_district = forms.IntegerField(
+        label=_("Districts (campaigns before 1 July 2025)"), required=False, min_value=0, max_value=MAX_SAMPLE
+    )
     sample_commune = forms.IntegerField(
         label=_("Communes and wards"), required=False, min_value=0, max_value=MAX_SAMPLE
     )
@@ -118,9 +127,13 @@ class CampaignSettingsForm(forms.Form):
 
     submit_label = _("Save")
 
-    def __init__(self, *args, surveyed_kinds=(), **kwargs):
+    def __init__(self, *args, surveyed_kinds=(), two_tier: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.surveyed_kinds = set(surveyed_kinds)
+        # A campaign known to fall after the reform is not offered the district level at all.
+        self.level_kinds = [k for k in LEVEL_KINDS if not (two_tier and k == AgencyKind.DISTRICT)]
+        if two_tier:
+            del self.fields[sample_field_name(AgencyKind.DISTRICT)]
         self.fields["channels"].initial = list(DEFAULT_CHANNELS)
         self.fields["sample_mode"].initial = SampleMode.FIXED
         self.helper = FormHelper()
@@ -130,7 +143,7 @@ class CampaignSettingsForm(forms.Form):
     def sample_fieldsets(self) -> list:
         return [
             "sample_mode",
-            Row(*(Column(sample_field_name(kind), css_class="col-sm-6 col-lg-3") for kind in LEVEL_KINDS)),
+            Row(*(Column(sample_field_name(kind), css_class="col-sm-6 col-lg-3") for kind in self.level_kinds)),
             "margin_of_error",
         ]
 
@@ -154,8 +167,11 @@ class CampaignSettingsForm(forms.Form):
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("The survey cannot end before it starts."))
+        district = sample_field_name(AgencyKind.DISTRICT)
+        if start and start >= TWO_TIER_FROM and data.get(district):
+            self.add_error(district, NO_DISTRICTS)
         if data.get("sample_mode") == SampleMode.FIXED:
-            for kind in LEVEL_KINDS:
+            for kind in self.level_kinds:
                 name = sample_field_name(kind)
                 if kind in self.surveyed_kinds and name not in self.errors and not data.get(name):
                     self.add_error(name, _("Enter the minimum sample for this level (more than 0)."))
@@ -202,7 +218,10 @@ class CampaignCreateForm(CampaignSettingsForm):
     )
     agency_kinds = forms.MultipleChoiceField(
         label=_("Levels surveyed"),
-        choices=[(kind.value, kind.label) for kind in LEVEL_KINDS],
+        choices=[
+            (kind.value, _("Districts (campaigns before 1 July 2025)") if kind == AgencyKind.DISTRICT else kind.label)
+            for kind in LEVEL_KINDS
+        ],
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Every active agency of these levels under the root agency is surveyed."),
     )
@@ -255,7 +274,10 @@ class CampaignCreateForm(CampaignSettingsForm):
         self.surveyed_kinds = set(self.cleaned_data.get("agency_kinds") or ())
         data = super().clean()
         root, kinds = data.get("root"), data.get("agency_kinds")
-        if root and kinds:
+        start = data.get("period_start")
+        if kinds and AgencyKind.DISTRICT in kinds and start and start >= TWO_TIER_FROM:
+            self.add_error("agency_kinds", NO_DISTRICTS)
+        elif root and kinds:
             surveyed = subtree(root, include_root=False).filter(kind__in=kinds, active_to__isnull=True)
             if not surveyed.exists():
                 self.add_error("agency_kinds", _("No active agency of these levels lies under the root agency."))
@@ -279,7 +301,8 @@ class CampaignEditForm(CampaignSettingsForm):
     when the sample settings change."""
 
     def __init__(self, *args, campaign: Campaign, surveyed_kinds=(), **kwargs):
-        super().__init__(*args, surveyed_kinds=surveyed_kinds, **kwargs)
+        two_tier = campaign.period_start >= TWO_TIER_FROM and AgencyKind.DISTRICT not in set(surveyed_kinds)
+        super().__init__(*args, surveyed_kinds=surveyed_kinds, two_tier=two_tier, **kwargs)
         self.campaign = campaign
         if not self.is_bound:
             self.initial = {
@@ -332,6 +355,7 @@ class DossierVolumeForm(forms.Form):
 
 class TransitionForm(forms.Form):
     to_state = forms.ChoiceField(choices=CampaignState.choices)
+    confirmed = forms.BooleanField(required=False)  # closing before the period ends is asked for twice
 
 
 class FlagDecisionForm(forms.Form):
@@ -340,6 +364,7 @@ class FlagDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("include", _("Include")), ("exclude", _("Exclude"))])
     rule = forms.ChoiceField(choices=FlagRule.choices, required=False)
     response = forms.IntegerField(min_value=1, required=False)
+    confirmed = forms.BooleanField(required=False)  # a decision on every response of a rule is asked for twice
 
     def clean(self):
         data = super().clean()

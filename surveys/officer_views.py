@@ -1,5 +1,6 @@
 """The Home Affairs officer's campaign screens (Sở Nội vụ): the list, creation, the detail page with state
-changes, progress and audit trail, editing a draft, dossier volumes, and the review of flagged responses.
+changes, progress and audit trail, editing a draft and dossier volumes (the review of flagged responses is in
+surveys/officer_flags.py).
 
 Scope: a campaign is reached through surveys.selectors.get_managed_campaign only (404 outside the officer's
 subtree), and users without an officer role get a 404 on the list and the creation page too."""
@@ -10,23 +11,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.models import AgencyKind, Role
 from sipas.models import AuditEntry
-from surveys.models import Campaign, CampaignAgency, CampaignState, Channel, FlagRule, Response, ResponseFlag
+from surveys.models import Campaign, CampaignAgency, CampaignState, Channel, FlagRule
 from surveys.officer_forms import (
     CampaignCreateForm,
     CampaignEditForm,
     DossierVolumeForm,
-    FlagDecisionForm,
-    FlagFilterForm,
     TransitionForm,
     format_thresholds,
 )
@@ -38,14 +38,12 @@ from surveys.services.campaigns import (
     create_campaign,
     transition_campaign,
 )
-from surveys.services.quality import decide_flagged, flagged_responses
 
 # The moves of fieldwork. Computed, appraised and published follow an index run, so they belong to the index
 # screens (a button that only changed the state would leave a "computed" campaign without a run).
 OFFICER_TRANSITIONS = (CampaignState.OPEN, CampaignState.CLOSED)
 CAMPAIGNS_PER_PAGE = 50
 AGENCIES_PER_PAGE = 50
-FLAGGED_PER_PAGE = 50
 AUDIT_ENTRIES_SHOWN = 50
 
 
@@ -134,6 +132,10 @@ def _change_state(request, campaign: Campaign):
     if not form.is_valid() or form.cleaned_data["to_state"] not in OFFICER_TRANSITIONS:
         messages.error(request, _("This change of state is not available here."))
         return redirect("officer:detail", slug=campaign.slug)
+    if _closes_early(campaign, form.cleaned_data["to_state"]) and not form.cleaned_data["confirmed"]:
+        days = (campaign.period_end - timezone.localdate()).days
+        context = {"campaign": campaign, "days_left": days, "tab": "overview"}
+        return render(request, "surveys/officer/close_confirm.html", context)
     try:
         campaign = transition_campaign(
             campaign=campaign, to_state=form.cleaned_data["to_state"], acting_user=request.user
@@ -143,6 +145,16 @@ def _change_state(request, campaign: Campaign):
     else:
         messages.success(request, _("Campaign state: %(state)s.") % {"state": campaign.get_state_display()})
     return redirect("officer:detail", slug=campaign.slug)
+
+
+def _closes_early(campaign: Campaign, target: str) -> bool:
+    """Closing an open campaign before its survey period ends turns away the citizens still to answer: asked
+    for twice, with a warning."""
+    return (
+        target == CampaignState.CLOSED
+        and campaign.state == CampaignState.OPEN
+        and timezone.localdate() < campaign.period_end
+    )
 
 
 def _transition_label(current: str, target: str) -> str:
@@ -157,7 +169,7 @@ def _state_label(value) -> str:
     return str(CampaignState(value).label) if value in CampaignState.values else str(value)
 
 
-def _rule_label(value) -> str:
+def rule_label(value) -> str:
     if value == "manual":
         return _("one by one")
     return str(FlagRule(value).label) if value in FlagRule.values else str(value)
@@ -182,7 +194,7 @@ def _audit_summary(entry: AuditEntry) -> str:
         }
         return f"{text} ({data['note']})" if data.get("note") else text
     if entry.action == "responses.decided":
-        count, rule = int(data.get("count", 0)), _rule_label(data.get("rule"))
+        count, rule = int(data.get("count", 0)), rule_label(data.get("rule"))
         if data.get("include"):
             template = ngettext(
                 "%(count)s flagged response included (%(rule)s)",
@@ -278,95 +290,3 @@ def campaign_agencies(request, slug: str):
             return redirect("officer:agencies", slug=campaign.slug)
     context = {"campaign": campaign, "form": form, "editable": editable, "tab": "agencies"}
     return render(request, "surveys/officer/campaign_agencies.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def campaign_flags(request, slug: str):
-    campaign = get_managed_campaign(request.user, slug)
-    if request.method == "POST":
-        return _decide(request, campaign)
-    filters = FlagFilterForm(request.GET or None)
-    rule = decision = ""
-    if filters.is_valid():
-        rule, decision = filters.cleaned_data["rule"], filters.cleaned_data["decision"]
-    queryset = flagged_responses(campaign, rule=rule or None)
-    if decision == FlagFilterForm.UNDECIDED:
-        queryset = queryset.filter(decided_at__isnull=True)
-    elif decision == FlagFilterForm.INCLUDED:
-        queryset = queryset.filter(decided_at__isnull=False, excluded=False)
-    elif decision == FlagFilterForm.EXCLUDED:
-        queryset = queryset.filter(excluded=True)
-    queryset = (
-        queryset.select_related("agency", "decided_by").prefetch_related("flags").order_by("-submitted_at", "-pk")
-    )
-    page = Paginator(queryset, FLAGGED_PER_PAGE).get_page(request.GET.get("page"))
-    for response in page:
-        response.decision_label = _rule_label(response.decision_rule) if response.decided_at else ""
-    summary = Response.objects.filter(campaign=campaign, flags__isnull=False).aggregate(
-        flagged=Count("pk", distinct=True),
-        excluded=Count("pk", distinct=True, filter=Q(excluded=True)),
-        undecided=Count("pk", distinct=True, filter=Q(decided_at__isnull=True)),
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "campaign": campaign,
-        "rules": _rule_counts(campaign),
-        "summary": summary,
-        "filters": filters,
-        "page": page,
-        "page_query": query.urlencode(),
-        "tab": "flags",
-    }
-    return render(request, "surveys/officer/campaign_flags.html", context)
-
-
-def _rule_counts(campaign: Campaign) -> list[dict]:
-    """Per rule that occurs: responses flagged, excluded and still awaiting a decision (one GROUP BY)."""
-    counts = {
-        row["rule"]: row
-        for row in ResponseFlag.objects.filter(response__campaign=campaign)
-        .values("rule")
-        .annotate(
-            flagged=Count("response_id"),
-            excluded=Count("response_id", filter=Q(response__excluded=True)),
-            undecided=Count("response_id", filter=Q(response__decided_at__isnull=True)),
-        )
-        .order_by("rule")
-    }
-    return [
-        {"rule": rule, "label": rule.label, **{k: counts[rule][k] for k in ("flagged", "excluded", "undecided")}}
-        for rule in FlagRule
-        if rule in counts
-    ]
-
-
-def _decide(request, campaign: Campaign):
-    form = FlagDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose to include or exclude, and a rule or one response."))
-        return redirect(request.get_full_path())
-    kwargs = form.service_kwargs()
-    count = decide_flagged(campaign=campaign, acting_user=request.user, **kwargs)
-    if count == 0:
-        messages.warning(request, _("No flagged response matched; nothing changed."))
-    elif kwargs["include"]:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s response included: it counts in the index.",
-                "%(count)s responses included: they count in the index.",
-                count,
-            )
-            % {"count": count},
-        )
-    else:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s response excluded from the index.", "%(count)s responses excluded from the index.", count
-            )
-            % {"count": count},
-        )
-    return redirect(request.get_full_path())

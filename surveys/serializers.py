@@ -200,12 +200,14 @@ class StoredResponseSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """{"detail": "..."}: 401 without a valid token, 404 for a campaign outside the caller's area."""
+    """{"detail": "..."}: why the request was not answered (e.g. 401 without a valid token, 404 for a campaign
+    outside the caller's area)."""
 
     detail = serializers.CharField(read_only=True)
 
 
 class CampaignStateConflictSerializer(ErrorSerializer):
-    """409: the campaign does not take responses now; retrying will not help until its state changes."""
+    """409: the campaign does not take responses now (retrying will not help until its state changes), or the
+    client id was already stored with other answers."""
 
-    reason = serializers.ChoiceField(choices=["closed", "not_started"], read_only=True)
+    reason = serializers.ChoiceField(choices=["closed", "not_started", "client_id_reused"], read_only=True)

@@ -219,10 +219,6 @@ def invitation_create(request, slug: str):
         except InvitationError as error:
             form.add_error(INVITATION_ERROR_FIELDS.get(error.field), str(error))
         else:
-            if link.agency_id not in {row.agency.pk for row in rows}:
-                # Two agencies sent the same code at the same instant and the other one won: say nothing of where.
-                form.add_error("dossier_code", _("This dossier already has an invitation for another agency."))
-                return _campaign_page(request, campaign, rows, form, status=400)
             if created:
                 messages.success(request, _("Invitation created. Print its slip and staple it to the result."))
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +19,24 @@ class PublicationError(Exception):
     pass
 
 
+def separate_appraisal_duties() -> bool:
+    """Whether the appraiser of a run must be someone other than the officer who computed it (the setting
+    SEPARATE_APPRAISAL_DUTIES; on by default whenever DEBUG is off, off for the demo)."""
+    return getattr(settings, "SEPARATE_APPRAISAL_DUTIES", not settings.DEBUG)
+
+
+def _check_appraiser(run: IndexRun, acting_user) -> None:
+    computed_it = acting_user is not None and run.computed_by_id == acting_user.pk
+    if computed_it and separate_appraisal_duties():
+        raise PublicationError(
+            _("You computed this run: another officer appraises it (the appraisal is a check by a second person).")
+        )
+
+
 def appraise_run(*, run: IndexRun, approved: bool, note: str, acting_user) -> Appraisal:
     """Record Home Affairs' appraisal of the latest run. Approval moves run and campaign to "appraised";
-    a rejection marks the run rejected (a new computation follows). Raises PublicationError."""
+    a rejection marks the run rejected (a new computation follows). Raises PublicationError, also when duties
+    are separate (separate_appraisal_duties) and `acting_user` computed the run."""
     if not note.strip():
         raise PublicationError(_("Write the appraisal's conclusion."))
     with transaction.atomic():
@@ -28,6 +44,7 @@ def appraise_run(*, run: IndexRun, approved: bool, note: str, acting_user) -> Ap
         campaign = run.campaign
         if run.state != IndexRun.State.COMPUTED:
             raise PublicationError(_("Only a computed run that is not yet appraised can be appraised."))
+        _check_appraiser(run, acting_user)
         if run.summary.get("interim") or campaign.state != CampaignState.COMPUTED:
             raise PublicationError(_("Close the campaign and compute it before the appraisal."))
         if campaign.runs.filter(number__gt=run.number).exists():

@@ -30,10 +30,13 @@ class SurveyLink(models.Model):
         verbose_name = _("survey link")
         verbose_name_plural = _("survey links")
         constraints = [
+            # One invitation per dossier and agency: an agency asking for a dossier that another agency invited
+            # gets its own, as for any other dossier, and learns nothing of the other. The order of the fields
+            # also serves the look-up of a dossier's invitations at every agency (a dossier answered twice).
             models.UniqueConstraint(
-                fields=["campaign", "dossier_hash"],
+                fields=["campaign", "dossier_hash", "agency"],
                 condition=Q(dossier_hash__isnull=False),
-                name="invitation_once_per_dossier",
+                name="invitation_once_per_agency_dossier",
             ),
             models.UniqueConstraint(
                 fields=["campaign", "agency"],

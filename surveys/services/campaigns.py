@@ -207,13 +207,17 @@ def accepts(campaign: Campaign, channel: str, *, today: datetime.date | None = N
     Online channels need an open campaign inside its period. Paper, mailed, phone and enumerator forms
     collected during the period may still be entered after it ends, until the campaign is computed."""
     today = today or timezone.localdate()
-    if channel not in campaign.channels:
-        return "channel"
+    # The campaign's state first: once computed it takes nothing, whatever the channel (a client told "channel
+    # not allowed" would try another channel instead of stopping).
+    if campaign.state in (CampaignState.COMPUTED, CampaignState.APPRAISED, CampaignState.PUBLISHED):
+        return "closed"
     if campaign.state == CampaignState.DRAFT:
         return "not_started"
+    if channel not in campaign.channels:
+        return "channel"
     if channel in ENTRY_CHANNELS:
-        return None if campaign.state in (CampaignState.OPEN, CampaignState.CLOSED) else "closed"
-    if campaign.state == CampaignState.DRAFT or today < campaign.period_start:
+        return None  # open or closed
+    if today < campaign.period_start:
         return "not_started"
     if campaign.state != CampaignState.OPEN or today > campaign.period_end:
         return "closed"

@@ -84,8 +84,9 @@ def create_invitation(
     service_point: ServicePoint | None = None,
     acting_user=None,
 ) -> tuple[SurveyLink, bool]:
-    """The single-use link for one dossier (mã hồ sơ): created once, returned again for the same dossier.
-    Returns (link, created). Raises InvitationError for an agency not surveyed, a closed campaign or a bad code."""
+    """The agency's single-use link for one dossier (mã hồ sơ): created once, returned again for the same dossier
+    and agency. Returns (link, created). Raises InvitationError for an agency not surveyed, a closed campaign or
+    a bad code."""
     code = dossier_code.strip()
     if not code or len(code) > DOSSIER_CODE_MAX:
         raise InvitationError(
@@ -100,10 +101,10 @@ def create_invitation(
     if service_point is not None and service_point.agency_id != agency.pk:
         raise InvitationError(_("The service point does not belong to this agency."), "service_point_code")
     dossier_hash = keyed_hash(code, purpose="dossier")
-    existing = SurveyLink.objects.filter(campaign=campaign, dossier_hash=dossier_hash).first()
-    if existing and existing.agency_id != agency.pk:
-        # Never hand out another agency's invitation (it may lie outside the caller's area).
-        raise InvitationError(_("This dossier already has an invitation for another agency."), "dossier_code")
+    # One invitation per dossier and agency: whether another agency invited the same code is never told (it
+    # may lie outside the caller's area); a dossier answered through two agencies' invitations is flagged
+    # when the second answer arrives (dossier_answered_elsewhere).
+    existing = SurveyLink.objects.filter(campaign=campaign, agency=agency, dossier_hash=dossier_hash).first()
     if existing:
         existing.agency = agency  # the same row; spares callers a query for it
         return existing, False
@@ -115,13 +116,22 @@ def create_invitation(
             )  # fmt: skip
             record_audit(actor=acting_user, action="invitation.created", target=link)
     except IntegrityError:  # the same dossier sent twice at once: the other request created it
-        winner = SurveyLink.objects.get(campaign=campaign, dossier_hash=dossier_hash)
-        if winner.agency_id != agency.pk:
-            raise InvitationError(
-                _("This dossier already has an invitation for another agency."), "dossier_code"
-            ) from None
+        winner = SurveyLink.objects.get(campaign=campaign, agency=agency, dossier_hash=dossier_hash)
+        winner.agency = agency
         return winner, False
     return link, True
+
+
+def dossier_answered_elsewhere(link: SurveyLink) -> bool:
+    """Whether the dossier of a single-use invitation was already answered through another agency's invitation
+    in the same campaign (the quality flag "invitation or dossier code used twice")."""
+    if not link.dossier_hash:
+        return False
+    return (
+        SurveyLink.objects.filter(campaign_id=link.campaign_id, dossier_hash=link.dossier_hash, used_at__isnull=False)
+        .exclude(pk=link.pk)
+        .exists()
+    )
 
 
 def qr_svg(url: str, *, scale: int = 8) -> str:

@@ -1,5 +1,6 @@
 """Paper and mailed forms: entry of one form by an enumerator (điều tra viên), each agency's tally of forms
-issued, returned and valid (phiếu phát ra / thu về / hợp lệ), and the back-check (phúc tra) of a sample.
+issued, returned and valid (phiếu phát ra / thu về / hợp lệ: the first two recorded, the valid ones counted from
+the responses), and the back-check (phúc tra) of a sample.
 
 Entry goes through surveys.services.responses.submit_response, so a paper form is validated exactly like
 the citizen form, the API and the file import, with the skip rules enforced (strict_skips)."""
@@ -8,15 +9,18 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from sipas.audit import record_audit
-from surveys.models import BackCheck, Campaign, CampaignAgency, CampaignState, Response
+from surveys.models import BackCheck, Campaign, CampaignAgency, CampaignState, Channel, Response
 from surveys.services.answers import QuestionSet, validate_answers
 from surveys.services.campaigns import ENTRY_CHANNELS, accepts
 from surveys.services.responses import SubmissionRejected, question_set, submit_response
@@ -94,27 +98,89 @@ def entered_today(*, campaign: Campaign, agency: Agency, user) -> int:
     return Response.objects.filter(campaign=campaign, agency=agency, entered_by=user, created_at__gte=midnight).count()
 
 
-def record_paper_tally(
-    *, participant: CampaignAgency, issued: int, returned: int, valid: int, acting_user
-) -> CampaignAgency:
-    """Set the agency's paper-form tally for the campaign: forms issued, returned and valid. Audited with the
-    previous figures. Raises ValueError (nothing written) unless 0 ≤ valid ≤ returned ≤ issued, or when the
-    campaign's results are published."""
-    if min(issued, returned, valid) < 0:
+# Forms handed out and collected (phiếu phát ra / thu về): on paper at the agency, or mailed to people who
+# received a result. Phone and enumerator interviews issue no form.
+PAPER_CHANNELS = (Channel.PAPER, Channel.POST)
+
+
+@dataclass(frozen=True)
+class PaperTally:
+    """An agency's (or a campaign's) paper forms. `valid` is derived: the paper and mailed responses stored and
+    counted (not excluded). `returned` is recorded but never fewer than `valid` (every valid form came back).
+    `issued` is recorded; None while not recorded (or recorded below the forms returned): only the enumerator
+    knows it."""
+
+    issued: int | None
+    returned: int
+    valid: int
+
+    @property
+    def missing(self) -> bool:
+        """Whether the forms issued are still to be recorded although paper forms were entered."""
+        return self.issued is None and self.returned > 0
+
+
+def paper_tallies(participants: Iterable[CampaignAgency]) -> dict[int, PaperTally]:
+    """Each participant's PaperTally by participant id, from its recorded figures and one GROUP BY over the
+    responses of their campaigns and agencies. The one source of these numbers for pages and documents."""
+    participants = list(participants)
+    if not participants:
+        return {}
+    counted = {
+        (row["campaign_id"], row["agency_id"]): row["n"]
+        for row in Response.objects.filter(
+            campaign_id__in={p.campaign_id for p in participants},
+            agency_id__in={p.agency_id for p in participants},
+            channel__in=PAPER_CHANNELS,
+            excluded=False,
+        )
+        .values("campaign_id", "agency_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    tallies = {}
+    for participant in participants:
+        valid = counted.get((participant.campaign_id, participant.agency_id), 0)
+        returned = max(participant.forms_returned, valid)
+        issued = participant.forms_issued if participant.forms_issued and participant.forms_issued >= returned else None
+        tallies[participant.pk] = PaperTally(issued=issued, returned=returned, valid=valid)
+    return tallies
+
+
+def paper_total(tallies: Iterable[PaperTally]) -> PaperTally:
+    """A campaign's paper forms: the sums, with the forms issued known only if known for every agency that
+    returned forms."""
+    tallies = list(tallies)
+    issued = None if any(t.missing for t in tallies) else sum(t.issued or 0 for t in tallies)
+    return PaperTally(issued=issued, returned=sum(t.returned for t in tallies), valid=sum(t.valid for t in tallies))
+
+
+def record_paper_tally(*, participant: CampaignAgency, issued: int, returned: int, acting_user) -> CampaignAgency:
+    """Record the agency's paper forms issued and returned for the campaign (valid forms are counted from the
+    responses, see paper_tallies). Audited with the previous figures. Raises ValueError (nothing written)
+    unless forms valid ≤ returned ≤ issued, or when the campaign's results are published."""
+    if min(issued, returned) < 0:
         raise ValueError(_("The numbers of forms cannot be negative."))
     if returned > issued:
         raise ValueError(
             _("More forms returned (%(returned)s) than issued (%(issued)s).") % {"returned": returned, "issued": issued}
         )
-    if valid > returned:
-        raise ValueError(
-            _("More valid forms (%(valid)s) than forms returned (%(returned)s).")
-            % {"valid": valid, "returned": returned}
-        )
     with transaction.atomic():
         participant = _locked(participant)
-        previous = [participant.forms_issued, participant.forms_returned, participant.forms_valid]
-        participant.forms_issued, participant.forms_returned, participant.forms_valid = issued, returned, valid
+        valid = paper_tallies([participant])[participant.pk].valid
+        if returned < valid:
+            raise ValueError(
+                _(
+                    "%(valid)s paper and mailed forms of this agency are stored and counted: at least %(valid)s "
+                    "were returned, not %(returned)s."
+                )
+                % {"valid": valid, "returned": returned}
+            )
+        previous = [participant.forms_issued, participant.forms_returned]
+        participant.forms_issued, participant.forms_returned = issued, returned
+        # forms_valid is superseded by the count (paper_tallies); it is kept at that count only so that its
+        # constraint (valid ≤ returned ≤ issued) holds for rows written before, until the column is dropped.
+        participant.forms_valid = valid
         participant.save(update_fields=["forms_issued", "forms_returned", "forms_valid"])
         record_audit(
             actor=acting_user,
@@ -123,7 +189,6 @@ def record_paper_tally(
             previous=previous,
             issued=issued,
             returned=returned,
-            valid=valid,
         )
     return participant
 

@@ -14,7 +14,7 @@ from agencies.models import Agency, ServicePoint
 from surveys.models import Campaign, Question, RespondentType, Response, ResponseFlag, SurveyLink
 from surveys.services.answers import QuestionSet, validate_answers
 from surveys.services.campaigns import accepts
-from surveys.services.links import keyed_hash
+from surveys.services.links import dossier_answered_elsewhere, keyed_hash
 from surveys.services.quality import flags_for
 
 
@@ -89,6 +89,7 @@ def submit_response(
                     raise SubmissionRejected("used")
                 reused = True
             else:
+                reused = dossier_answered_elsewhere(link)  # the same dossier through another agency's invitation
                 link.used_at = timezone.now()
                 link.save(update_fields=["used_at"])
         try:

@@ -262,3 +262,51 @@ def test_api_docs_page_responds(db):
     # The page's own script (a file of its own, for the Content-Security-Policy) loads the schema.
     script = re.search(r'<script src="(/api/docs/\?script=[^"]*)"', response.content.decode()).group(1)
     assert "/api/schema/" in Client().get(script.replace("&amp;", "&")).content.decode()
+
+
+def schema() -> dict:
+    return Client().get("/api/schema/", {"format": "json"}).json()
+
+
+def test_schema_declares_the_parent_nullable_as_the_api_returns_it(db):
+    parent = schema()["components"]["schemas"]["Agency"]["properties"]["parent"]
+
+    assert parent["nullable"] is True
+
+
+def test_schema_documents_the_errors_of_the_agency_endpoints(db):
+    paths = schema()["paths"]
+
+    assert {"200", "400", "404", "429"} <= set(paths["/api/v1/agencies/"]["get"]["responses"])
+    assert {"200", "404", "429"} <= set(paths["/api/v1/agencies/{code}/"]["get"]["responses"])
+
+
+def test_code_with_characters_no_code_has_is_a_json_404(db):
+    response = Client().get("/api/v1/agencies/%C3%B8'/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()) == ["detail"]
+
+
+def test_nul_in_a_query_string_is_a_json_400(db):
+    response = Client().get(LIST_URL, {"kind": "commune\x00"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("query", [{"active": "-1"}, {"active": "yes"}, {"kind": ""}, {"kind": ["commune", ""]}])
+def test_filter_value_the_schema_does_not_allow_is_a_400_not_every_agency(tree, query):
+    response = Client().get(LIST_URL, query)
+
+    assert response.status_code == 400
+    assert list(response.json()) == list(query)
+
+
+@pytest.mark.parametrize("size", ["0", "-3", "x", "1.5"])
+def test_page_size_that_is_not_a_whole_number_of_at_least_one_is_a_400(tree, size):
+    response = Client().get(LIST_URL, {"page_size": size})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page_size"]

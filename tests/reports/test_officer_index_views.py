@@ -30,6 +30,7 @@ from surveys.services.campaigns import create_campaign
 
 LOGIN_URL = "/accounts/login/"
 DASHBOARD = "/index/ls-2026/"
+DUE = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()  # a plan is due today or later
 STP_PAGE = "/index/ls-2026/agency/20.STP/"
 SNV_PAGE = "/index/ls-2026/agency/20.SNV/"
 SAMPLES = {AgencyKind.DEPARTMENT: 10, AgencyKind.COMMUNE: 10}
@@ -366,7 +367,7 @@ def test_approving_the_latest_run_appraises_it_and_offers_publication(actors, ru
     appraisal = run.appraisals.get()
     assert (appraisal.approved, appraisal.note, appraisal.appraised_by) == (True, "Đạt", actors.officer_a)
     html = text_of(client.get(DASHBOARD))
-    assert 'name="action" value="publish"' in html
+    assert 'action="/index/ls-2026/publish/"' in html  # publishing asks for confirmation on its own page
     assert 'id="appraisal-form"' not in html
 
 
@@ -411,7 +412,9 @@ def test_a_run_of_another_campaign_cannot_be_appraised_from_this_dashboard(actor
 def test_publishing_an_appraised_run_publishes_it_and_audits_it(actors, run, campaign):
     appraise_run(run=run, approved=True, note="Đạt", acting_user=actors.officer_a)
 
-    response = browser(actors.officer_a).post(DASHBOARD, {"action": "publish", "run": run.pk}, follow=True)
+    client = browser(actors.officer_a)
+    client.post(DASHBOARD, {"action": "publish", "run": run.pk}, follow=True)  # the confirmation page
+    response = client.post("/index/ls-2026/publish/", {"run": run.pk}, follow=True)
 
     run.refresh_from_db()
     assert run.state == IndexRun.State.PUBLISHED
@@ -465,7 +468,7 @@ def test_agency_page_is_404_for_anyone_but_the_officer_and_the_agencys_leader(ac
 
 
 def test_action_plan_post_by_a_wrong_actor_is_404_and_records_nothing(actors, published):
-    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": "2026-12-31"}
+    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": DUE}
     for who, url in AGENCY_PAGE_WRONG_ACTORS:
         assert browser(getattr(actors, who)).post(url, data).status_code == 404, (who, url)
     assert not ActionPlan.objects.exists()
@@ -516,7 +519,7 @@ def test_before_publication_the_leader_gets_a_polite_page_without_figures(actors
 
 
 def test_before_publication_a_leaders_action_plan_is_not_recorded(actors, run):
-    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": "2026-12-31"}
+    data = {"action": "add_plan", "criterion": "TC1", "what": "Thêm ghế", "owner": "Văn phòng", "due": DUE}
 
     response = browser(actors.manager).post(STP_PAGE, data)
 
@@ -699,7 +702,7 @@ def test_a_previous_campaigns_action_plan_shows_whether_its_criterion_moved(acto
 
 def test_the_leader_records_an_action_plan_for_a_criterion(actors, published):
     data = {"action": "add_plan", "criterion": "CC1", "what": "Tập huấn giao tiếp", "owner": "Phó Giám đốc",
-            "due": "2026-12-31"}  # fmt: skip
+            "due": DUE}  # fmt: skip
 
     response = browser(actors.manager).post(STP_PAGE, data)
 
@@ -717,7 +720,7 @@ def test_the_leader_records_an_action_plan_for_a_criterion(actors, published):
 
 
 def test_the_officer_may_record_an_action_plan_too(actors, run):
-    data = {"action": "add_plan", "criterion": "TC2", "what": "Thêm máy", "owner": "Văn phòng", "due": "2026-10-01"}
+    data = {"action": "add_plan", "criterion": "TC2", "what": "Thêm máy", "owner": "Văn phòng", "due": DUE}
 
     browser(actors.officer_a).post(STP_PAGE, data)
 
@@ -726,12 +729,8 @@ def test_the_officer_may_record_an_action_plan_too(actors, run):
 
 def test_an_action_plan_without_an_owner_or_with_an_unknown_criterion_is_a_form_error(actors, published):
     client = browser(actors.manager)
-    missing = client.post(
-        STP_PAGE, {"action": "add_plan", "criterion": "TC1", "what": "X", "owner": " ", "due": "2026-12-31"}
-    )
-    unknown = client.post(
-        STP_PAGE, {"action": "add_plan", "criterion": "ZZ9", "what": "X", "owner": "Y", "due": "2026-12-31"}
-    )
+    missing = client.post(STP_PAGE, {"action": "add_plan", "criterion": "TC1", "what": "X", "owner": " ", "due": DUE})
+    unknown = client.post(STP_PAGE, {"action": "add_plan", "criterion": "ZZ9", "what": "X", "owner": "Y", "due": DUE})
 
     assert missing.status_code == unknown.status_code == 200
     assert "This field is required." in text_of(missing)

@@ -121,6 +121,20 @@ def test_another_dossier_gets_another_invitation(invite):
     assert second.json()["token"] != first.json()["token"]
 
 
+def test_dossier_invited_by_another_agency_is_answered_as_any_other_dossier(invite, actors, open_campaign, tree):
+    from surveys.services.links import create_invitation
+
+    theirs, _ = create_invitation(campaign=open_campaign, agency=tree["06004"], dossier_code=DOSSIER)
+
+    response = invite()
+
+    assert response.status_code == 201
+    assert set(response.json()) == {"token", "url", "qr_svg_url", "qr_png_url", "agency_code", "created_at"}
+    assert response.json()["agency_code"] == "06001"
+    assert response.json()["token"] != theirs.token
+    assert "another agency" not in response.content.decode()
+
+
 def test_dossier_code_is_stored_only_as_a_keyed_hash_and_never_returned(invite):
     response = invite()
 
@@ -266,14 +280,14 @@ def test_closed_campaign_refuses_new_invitations(invite, open_campaign):
     assert not SurveyLink.objects.filter(single_use=True).exists()
 
 
-def test_same_dossier_for_another_agency_is_refused(invite, actors):
-    invite(user=actors.officer_a)
+def test_same_dossier_for_another_agency_gets_that_agencys_own_invitation(invite, actors):
+    first = invite(user=actors.officer_a)
 
     response = invite(user=actors.officer_a, agency_code="06004")
 
-    assert response.status_code == 400
-    assert list(response.json()) == ["dossier_code"]
-    assert "token" not in response.json()
+    assert response.status_code == 201
+    assert response.json()["agency_code"] == "06004"
+    assert response.json()["token"] != first.json()["token"]
 
 
 def test_form_encoded_body_is_refused(api, actors, open_campaign):

@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from surveys.demo import ensure_demo_campaign
-from surveys.models import CampaignState, Channel, FlagRule, Response
+from surveys.models import Campaign, CampaignState, Channel, FlagRule, Response
 from surveys.services.campaigns import transition_campaign
 from surveys.services.links import create_invitation, keyed_hash
 
@@ -164,22 +164,52 @@ def test_replay_after_the_campaign_closed_still_returns_the_stored_response(subm
     assert second.json()["id"] == first.json()["id"]
 
 
-def test_client_id_already_used_for_another_agency_is_refused(submit, actors):
+def test_client_id_already_used_for_another_agency_is_a_conflict(submit, actors):
     submit()
 
     response = submit(user=actors.officer_a, agency_code="06004")
 
-    assert response.status_code == 400
-    assert list(response.json()) == ["client_id"]
+    assert response.status_code == 409
+    assert response.json()["reason"] == "client_id_reused"
     assert Response.objects.count() == 1
+
+
+def test_same_client_id_with_other_answers_is_a_conflict_and_keeps_the_first(submit, varied_answers):
+    first = submit()
+
+    response = submit(answers={**varied_answers, "TC1": 1})
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "This client id was already used for a response with other answers, which stays as it was "
+        "stored. Send a new response with a new client id.",
+        "reason": "client_id_reused",
+    }
+    assert Response.objects.get(pk=first.json()["id"]).answers["TC1"] == 4
+
+
+def test_same_client_id_with_another_channel_or_respondent_is_a_conflict(submit):
+    submit()
+
+    assert submit(channel="kiosk").status_code == 409
+    assert submit(respondent_type="organization").status_code == 409
+
+
+def test_replay_with_the_same_answers_written_differently_is_still_the_stored_response(submit, varied_answers):
+    first = submit()
+
+    again = submit(answers={**varied_answers, "TC1": "4", "NC": ["NC5", "NC3"], "YK": f" {varied_answers['YK']} "})
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
 
 
 def test_replay_takes_fewer_queries(api, actors, open_campaign, body, django_assert_num_queries):
     client = api(actors.staff)
     client.post(URL.format(slug=open_campaign.slug), body, format="json")
 
-    # token, memberships, campaign, agency, replay, flags read back
-    with django_assert_num_queries(6):
+    # token, memberships, campaign, agency, replay, questions (to compare the answers), flags read back
+    with django_assert_num_queries(7):
         response = client.post(URL.format(slug=open_campaign.slug), body, format="json")
 
     assert response.status_code == 200
@@ -410,6 +440,18 @@ def test_campaign_not_started_is_a_conflict(api, actors, make_survey_campaign, b
 
     assert response.status_code == 409
     assert response.json()["reason"] == "not_started"
+
+
+@pytest.mark.parametrize("state", [CampaignState.COMPUTED, CampaignState.APPRAISED, CampaignState.PUBLISHED])
+def test_campaign_past_its_fieldwork_is_a_conflict_whatever_the_channel(api, actors, make_survey_campaign, body, state):
+    campaign = make_survey_campaign("done", state=CampaignState.CLOSED)  # the api channel is not even allowed
+    Campaign.objects.filter(pk=campaign.pk).update(state=state)
+
+    response = api(actors.staff).post(URL.format(slug=campaign.slug), body, format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "The campaign is closed: it accepts no more responses.", "reason": "closed"}
+    assert not Response.objects.exists()
 
 
 def test_draft_campaign_is_a_conflict(api, actors, make_survey_campaign, body):

@@ -16,7 +16,15 @@ from django.utils import timezone
 from sipas.models import AuditEntry
 from surveys.models import BackCheck, CampaignAgency, CampaignState, Channel, Methodology, Response
 from surveys.services.campaigns import create_campaign, transition_campaign
-from surveys.services.paper import enter_paper_form, entered_today, record_back_check, record_paper_tally
+from surveys.services.paper import (
+    PaperTally,
+    enter_paper_form,
+    entered_today,
+    paper_tallies,
+    paper_total,
+    record_back_check,
+    record_paper_tally,
+)
 from surveys.services.responses import SubmissionRejected
 
 PAGE = "/entry/sipas-2025/06004/"
@@ -143,8 +151,8 @@ def test_entry_home_query_count_does_not_grow_with_campaigns(actors, tree, djang
         make_campaign(tree, slug=f"campaign-{number}")
     client = browser(actors.officer_a)
 
-    # session, user, membership check, scope (x2: campaigns, participants), campaigns, participants
-    with django_assert_num_queries(7):
+    # session, user, membership check, scope (x2: campaigns, participants), campaigns, participants, valid forms
+    with django_assert_num_queries(8):
         response = client.get("/entry/")
 
     assert text(response).count('href="/entry/campaign-') == 12
@@ -175,7 +183,7 @@ def test_agency_page_is_404_for_everyone_else(actors, campaign, actor, url):
     "data",
     [
         {"entry_action": "response", "TC1": "4", "channel": "paper", "respondent_type": "individual"},
-        {"entry_action": "tally", "forms_issued": "10", "forms_returned": "5", "forms_valid": "5"},
+        {"entry_action": "tally", "forms_issued": "10", "forms_returned": "5"},
         {"entry_action": "back_check", "forms_checked": "1", "forms_confirmed": "1", "note": "x"},
     ],
     ids=["response", "tally", "back_check"],
@@ -263,8 +271,8 @@ def test_agency_page_query_count_is_pinned(actors, participant, django_assert_nu
     client.get(PAGE)
 
     # session, user, scope memberships, agency, participant+campaign+methodology, questions,
-    # entered today, entry-channel responses, back-checks with their checkers
-    with django_assert_num_queries(9):
+    # entered today, entry-channel responses, valid paper forms, back-checks with their checkers
+    with django_assert_num_queries(10):
         response = client.get(PAGE)
 
     assert text(response).count("check ") >= 3
@@ -701,33 +709,45 @@ def test_campaign_without_paper_channels_explains_why(actors, tree):
 # --- paper-form tally ----------------------------------------------------------------------------------------------
 
 
-def tally(client, issued, returned, valid, url=PAGE):
-    data = {"entry_action": "tally", "forms_issued": issued, "forms_returned": returned, "forms_valid": valid}
+def tally(client, issued, returned, url=PAGE):
+    data = {"entry_action": "tally", "forms_issued": issued, "forms_returned": returned}
     return client.post(url, data, follow=True)
 
 
+def enter_forms(participant, count: int, *, channel=Channel.PAPER, user=None) -> list[Response]:
+    return [
+        enter_paper_form(
+            campaign=participant.campaign, agency=participant.agency, answers={"HL": "4", "TC1": "5"},
+            client_id=uuid.uuid4(), channel=channel, respondent_type="individual", form_date=timezone.localdate(),
+            entered_by=user,
+        )[0]
+        for _ in range(count)
+    ]  # fmt: skip
+
+
 def test_tally_is_saved_and_shown(actors, participant):
-    response = tally(browser(actors.enumerator), 200, 150, 140)
+    response = tally(browser(actors.enumerator), 200, 150)
 
     participant.refresh_from_db()
-    assert (participant.forms_issued, participant.forms_returned, participant.forms_valid) == (200, 150, 140)
+    assert (participant.forms_issued, participant.forms_returned) == (200, 150)
     assert "Paper-form tally saved." in text(response)
     assert 'name="forms_returned" id="id_forms_returned" value="150"' in response.content.decode()
+    assert 'name="forms_valid"' not in response.content.decode()  # counted, not typed
 
 
 def test_tally_is_audited_with_the_previous_figures(actors, participant):
     client = browser(actors.officer_a)
-    tally(client, 10, 5, 5)
+    tally(client, 10, 5)
 
-    tally(client, 20, 10, 8)
+    tally(client, 20, 10)
 
     entry = AuditEntry.objects.filter(action="paper.tally").first()
     assert entry.actor == actors.officer_a
-    assert entry.data == {"previous": [10, 5, 5], "issued": 20, "returned": 10, "valid": 8}
+    assert entry.data == {"previous": [10, 5], "issued": 20, "returned": 10}
 
 
 def test_tally_with_more_returned_than_issued_is_a_form_error(actors, participant):
-    response = tally(browser(actors.enumerator), 10, 11, 5)
+    response = tally(browser(actors.enumerator), 10, 11)
 
     assert response.status_code == 400
     assert "More forms returned (11) than issued (10)." in alert_text(response, "tally-errors")
@@ -736,17 +756,22 @@ def test_tally_with_more_returned_than_issued_is_a_form_error(actors, participan
     assert not AuditEntry.objects.filter(action="paper.tally").exists()
 
 
-def test_tally_with_more_valid_than_returned_is_a_form_error(actors, participant):
-    response = tally(browser(actors.enumerator), 10, 5, 6)
+def test_tally_with_fewer_returned_than_the_forms_entered_is_a_form_error(actors, participant):
+    enter_forms(participant, 6)
+
+    response = tally(browser(actors.enumerator), 10, 5)
 
     assert response.status_code == 400
-    assert "More valid forms (6) than forms returned (5)." in alert_text(response, "tally-errors")
+    assert (
+        "6 paper and mailed forms of this agency are stored and counted: at least 6 were returned, not 5."
+        in alert_text(response, "tally-errors")
+    )
     participant.refresh_from_db()
-    assert participant.forms_valid == 0
+    assert participant.forms_returned == 0
 
 
 def test_tally_keeps_the_typed_numbers_after_an_error(actors, participant):
-    response = tally(browser(actors.enumerator), 10, 11, 5)
+    response = tally(browser(actors.enumerator), 10, 11)
 
     assert 'name="forms_returned" id="id_forms_returned" value="11"' in response.content.decode()
 
@@ -756,7 +781,7 @@ def test_tally_keeps_the_typed_numbers_after_an_error(actors, participant):
     [("-1", "greater than or equal to 0"), ("mười", "Enter a whole number"), ("99999999999", "less than or equal to")],
 )
 def test_tally_that_is_not_a_count_is_a_form_error(actors, participant, issued, message):
-    response = tally(browser(actors.enumerator), issued, 0, 0)
+    response = tally(browser(actors.enumerator), issued, 0)
 
     assert response.status_code == 400
     assert message in text(response)
@@ -766,7 +791,7 @@ def test_tally_of_a_published_campaign_cannot_change(actors, participant):
     CampaignAgency.objects.filter(pk=participant.pk).update(forms_issued=5)
     type(participant.campaign).objects.filter(pk=participant.campaign_id).update(state=CampaignState.PUBLISHED)
 
-    response = tally(browser(actors.enumerator), 10, 5, 5)
+    response = tally(browser(actors.enumerator), 10, 5)
 
     assert "its paper-form records can no longer change" in alert_text(response, "tally-errors")
     participant.refresh_from_db()
@@ -775,7 +800,81 @@ def test_tally_of_a_published_campaign_cannot_change(actors, participant):
 
 def test_record_paper_tally_refuses_negative_numbers(participant):
     with pytest.raises(ValueError, match="cannot be negative"):
-        record_paper_tally(participant=participant, issued=-1, returned=0, valid=0, acting_user=None)
+        record_paper_tally(participant=participant, issued=-1, returned=0, acting_user=None)
+
+
+def test_tally_over_a_row_recorded_before_with_valid_forms_typed_in(actors, participant):
+    CampaignAgency.objects.filter(pk=participant.pk).update(forms_issued=200, forms_returned=150, forms_valid=140)
+
+    tally(browser(actors.enumerator), 100, 90)
+
+    participant.refresh_from_db()
+    assert (participant.forms_issued, participant.forms_returned) == (100, 90)
+
+
+# --- forms valid are counted, returned derived from them, issued asked for (issue 16, point 8) -----------------------
+
+
+def test_home_counts_the_forms_entered_as_valid_and_asks_for_the_forms_issued(actors, participant):
+    enter_forms(participant, 8, user=actors.enumerator)
+
+    response = browser(actors.enumerator).get("/entry/")
+
+    row = re.search(r"Phường Đông Kinh.*?</tr>", text(response), re.S).group(0)
+    cells = re.findall(r'<td class="text-end">(.*?)</td>', row, re.S)
+    assert [re.sub(r"<[^>]+>", "", c).strip() for c in cells] == ["to record", "8", "8"]
+    assert 'href="/entry/sipas-2025/06004/#tally"' in row
+
+
+def test_home_shows_the_recorded_forms_issued_and_returned(actors, participant):
+    enter_forms(participant, 3)
+    CampaignAgency.objects.filter(pk=participant.pk).update(forms_issued=20, forms_returned=12)
+
+    row = re.search(r"Phường Đông Kinh.*?</tr>", text(browser(actors.enumerator).get("/entry/")), re.S).group(0)
+
+    assert [c.strip() for c in re.findall(r'<td class="text-end">(.*?)</td>', row, re.S)] == ["20", "12", "3"]
+
+
+def test_agency_page_shows_the_valid_forms_and_asks_for_the_tally(actors, participant):
+    enter_forms(participant, 2)
+
+    response = browser(actors.enumerator).get(PAGE)
+
+    assert "Valid forms: 2 (entered and counted)." in " ".join(re.sub(r"<[^>]+>", "", text(response)).split())
+    assert "Record the forms issued and returned" in text(response)
+    assert 'name="forms_returned" id="id_forms_returned" value="2"' in response.content.decode()
+
+
+def test_valid_forms_are_paper_and_mailed_forms_stored_and_counted(actors, participant, tree):
+    paper = enter_forms(participant, 3)
+    enter_forms(participant, 2, channel=Channel.POST)
+    enter_forms(participant, 4, channel=Channel.ENUMERATOR)  # an interview issues no form
+    Response.objects.filter(pk=paper[0].pk).update(excluded=True)
+    other = CampaignAgency.objects.get(campaign=participant.campaign, agency=tree["06001"])
+    enter_forms(other, 1)
+
+    tallies = paper_tallies([participant, other])
+
+    assert tallies[participant.pk] == PaperTally(issued=None, returned=4, valid=4)
+    assert tallies[other.pk] == PaperTally(issued=None, returned=1, valid=1)
+
+
+def test_a_campaigns_paper_total_for_its_report(participant, tree):
+    """The report's "forms issued / returned / valid": 772 paper responses are 772 valid forms, not 0."""
+    now = timezone.now()
+    Response.objects.bulk_create(
+        Response(campaign=participant.campaign, agency=participant.agency, client_id=uuid.uuid4(),
+                 channel=Channel.PAPER, answers={"HL": 4}, submitted_at=now)
+        for _ in range(772)
+    )  # fmt: skip
+    participants = list(participant.campaign.participants.all())
+
+    total = paper_total(paper_tallies(participants).values())
+
+    assert total == PaperTally(issued=None, returned=772, valid=772)
+    CampaignAgency.objects.filter(pk=participant.pk).update(forms_issued=900, forms_returned=800)
+    total = paper_total(paper_tallies(participant.campaign.participants.all()).values())
+    assert total == PaperTally(issued=900, returned=800, valid=772)
 
 
 # --- back-checks ---------------------------------------------------------------------------------------------------

@@ -3,21 +3,26 @@ reusable links per agency and service point, and QR codes."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from django.utils import timezone
 
 from agencies.services import add_service_point
 from sipas.models import AuditEntry
-from surveys.models import CampaignState, SurveyLink
+from surveys.models import CampaignState, Channel, FlagRule, SurveyLink
 from surveys.services.campaigns import transition_campaign
 from surveys.services.links import (
     InvitationError,
     create_invitation,
+    dossier_answered_elsewhere,
     ensure_reusable_links,
     keyed_hash,
     link_url,
     qr_png,
     qr_svg,
 )
+from surveys.services.responses import submit_response
 
 DOSSIER_CODE = "000.00.06001.H44-250301-0042"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -97,15 +102,47 @@ def test_two_dossiers_get_two_invitations(open_campaign, tree):
     assert first.token != second.token
 
 
-def test_dossier_of_another_agency_does_not_hand_over_that_agencys_invitation(open_campaign, tree):
-    """An agency (through the invitations API, scoped to it) asking with a dossier code already invited by
-    another agency must not get the other agency's single-use link: with it, it could answer in its name."""
+def test_dossier_invited_by_another_agency_gets_an_invitation_of_its_own(open_campaign, tree):
+    """An agency asking with a dossier code another agency already invited is answered as for any other
+    dossier: its own single-use link, never the other agency's (with it, it could answer in its name)."""
     theirs, _ = invite(open_campaign, tree["06001"])
 
-    with pytest.raises(InvitationError):
-        invite(open_campaign, tree["06004"])
+    ours, created = invite(open_campaign, tree["06004"])
 
-    assert SurveyLink.objects.get(single_use=True) == theirs
+    assert created is True
+    assert ours.agency == tree["06004"]
+    assert ours.token != theirs.token
+    assert invite(open_campaign, tree["06004"]) == (ours, False)
+    assert SurveyLink.objects.filter(single_use=True).count() == 2
+
+
+def test_a_dossier_answered_through_two_agencies_invitations_is_flagged_the_second_time(
+    open_campaign, tree, varied_answers
+):
+    first, _ = invite(open_campaign, tree["06001"])
+    second, _ = invite(open_campaign, tree["06004"])
+
+    answered = [
+        submit_response(
+            campaign=open_campaign, agency=link.agency, answers=varied_answers, client_id=uuid.uuid4(),
+            channel=Channel.WEB, link=link,
+        )[0]
+        for link in (first, second)
+    ]  # fmt: skip
+
+    assert [set(r.flags.values_list("rule", flat=True)) for r in answered] == [set(), {FlagRule.REUSED_INVITATION}]
+
+
+def test_dossier_answered_elsewhere_ignores_other_dossiers_and_unused_invitations(open_campaign, tree):
+    first, _ = invite(open_campaign, tree["06001"])
+    second, _ = invite(open_campaign, tree["06004"])
+    other, _ = invite(open_campaign, tree["06001"], code="HS-OTHER")
+    SurveyLink.objects.filter(pk=other.pk).update(used_at=timezone.now())
+
+    assert dossier_answered_elsewhere(second) is False
+    SurveyLink.objects.filter(pk=first.pk).update(used_at=timezone.now())
+    assert dossier_answered_elsewhere(second) is True
+    assert dossier_answered_elsewhere(SurveyLink.objects.get(pk=first.pk)) is False
 
 
 def test_dossier_code_is_stored_nowhere_in_clear(open_campaign, tree, actors):

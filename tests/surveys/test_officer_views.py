@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from agencies.models import AgencyKind
 from agencies.rows import AgencyRow
@@ -185,7 +186,9 @@ def test_other_actors_cannot_decide_flagged_responses(campaign, tree, actors, ac
     flagged = respond(campaign, tree["06001"], seconds=5)
 
     client = browser(getattr(actors, actor))
-    by_rule = client.post("/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude"})
+    by_rule = client.post(
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude", "confirmed": "on"}
+    )
     one = client.post("/campaigns/ls-2025/flags/", {"response": flagged.pk, "decision": "exclude"})
 
     assert by_rule.status_code == one.status_code == 404
@@ -432,7 +435,7 @@ def test_officer_opens_a_draft(draft, actors):
 def test_officer_closes_then_reopens_a_campaign(campaign, actors):
     client = browser(actors.officer_a)
 
-    client.post("/campaigns/ls-2025/", {"to_state": "closed"})
+    client.post("/campaigns/ls-2025/", {"to_state": "closed", "confirmed": "on"})  # its period runs 10 more days
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.CLOSED
     assert "Reopen the campaign" in html_of(client.get("/campaigns/ls-2025/"))
@@ -440,6 +443,29 @@ def test_officer_closes_then_reopens_a_campaign(campaign, actors):
     client.post("/campaigns/ls-2025/", {"to_state": "open"})
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.OPEN
+
+
+def test_closing_before_the_period_ends_warns_and_asks_again(campaign, actors):
+    response = browser(actors.officer_a).post("/campaigns/ls-2025/", {"to_state": "closed"})
+
+    html = html_of(response)
+    assert response.status_code == 200
+    end = campaign.period_end.strftime("%d/%m/%Y")
+    assert f"The survey period runs until {end} (days left: 10)." in html
+    assert 'name="confirmed" value="on"' in html
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.OPEN
+    assert not AuditEntry.objects.filter(action="campaign.state", data__state="closed").exists()
+
+
+def test_closing_after_the_period_ended_needs_no_confirmation(campaign, actors):
+    Campaign.objects.filter(pk=campaign.pk).update(period_end=TODAY - datetime.timedelta(days=1))
+
+    response = browser(actors.officer_a).post("/campaigns/ls-2025/", {"to_state": "closed"})
+
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.CLOSED
 
 
 def test_a_move_the_state_machine_forbids_is_a_message_not_an_error(draft, actors):
@@ -792,7 +818,7 @@ def test_exclude_all_with_a_rule(campaign, tree, actors):
     fine = respond(campaign, tree["06001"])
 
     response = browser(actors.officer_a).post(
-        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude"}, follow=True
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "exclude", "confirmed": "on"}, follow=True
     )
 
     assert "2 responses excluded from the index." in html_of(response)
@@ -806,7 +832,9 @@ def test_exclude_all_with_a_rule(campaign, tree, actors):
 def test_include_all_with_a_rule_records_the_decision(campaign, tree, actors):
     flagged = respond(campaign, tree["06001"], seconds=5)
 
-    browser(actors.officer_a).post("/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "include"})
+    browser(actors.officer_a).post(
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": "include", "confirmed": "on"}
+    )
 
     flagged.refresh_from_db()
     assert (flagged.excluded, flagged.decided_by, flagged.decision_rule) == (False, actors.officer_a, "too_fast")
@@ -923,12 +951,141 @@ def test_flag_page_query_count_does_not_grow_with_flagged_responses(campaign, tr
                                                                     django_assert_num_queries):  # fmt: skip
     bulk_flagged(campaign, tree["06001"], 3)
     client.force_login(actors.officer_a)
-    # session, user, scope memberships, campaign, count, one page, its flags, counts per rule, summary
-    with django_assert_num_queries(9):
+    # session, user, scope memberships, campaign, count, one page, its flags, questions, counts per rule, summary
+    with django_assert_num_queries(10):
         client.get("/campaigns/ls-2025/flags/")
 
     bulk_flagged(campaign, tree["06004"], 40, rule=FlagRule.BURST)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/campaigns/ls-2025/flags/")
 
     assert len(response.context["page"]) == 43
+
+
+# --- flag review: answers, confirmation of decisions by rule, published campaigns ---------------------------------
+
+
+@pytest.mark.parametrize("decision", ["exclude", "include"])
+def test_a_decision_by_rule_asks_for_confirmation_and_changes_nothing_yet(campaign, tree, actors, decision):
+    fast = [respond(campaign, tree["06001"], seconds=5) for _ in range(3)]
+    decide_flagged(campaign=campaign, include=False, acting_user=actors.officer_a, response_ids=[fast[0].pk])
+
+    response = browser(actors.officer_a).post(
+        "/campaigns/ls-2025/flags/", {"rule": FlagRule.TOO_FAST, "decision": decision}
+    )
+
+    html = html_of(response)
+    assert response.status_code == 200
+    verb = "Exclude" if decision == "exclude" else "Include"
+    assert f"{verb} every response flagged “Completed implausibly fast”?" in html
+    assert "This rule flagged 3 responses: 2 awaiting a decision (counted), 0 included, 1 excluded." in html
+    assert 'name="confirmed" value="on"' in html
+    assert [r.excluded for r in Response.objects.filter(pk__in=[r.pk for r in fast]).order_by("pk")] == [
+        True, False, False,
+    ]  # fmt: skip
+    assert Response.objects.filter(decided_at__isnull=False).count() == 1
+
+
+def test_a_confirmed_decision_by_rule_acts(campaign, tree, actors):
+    fast = [respond(campaign, tree["06001"], seconds=5) for _ in range(2)]
+    client = browser(actors.officer_a)
+
+    confirm = client.post("/campaigns/ls-2025/flags/?rule=too_fast", {"rule": "too_fast", "decision": "exclude"})
+    response = client.post(confirm.context["back"], {"rule": "too_fast", "decision": "exclude", "confirmed": "on"})
+
+    assert response["Location"] == "/campaigns/ls-2025/flags/?rule=too_fast"
+    assert Response.objects.filter(pk__in=[r.pk for r in fast], excluded=True).count() == 2
+
+
+def test_one_response_is_decided_at_once(campaign, tree, actors):
+    flagged = respond(campaign, tree["06001"], seconds=5)
+
+    browser(actors.officer_a).post("/campaigns/ls-2025/flags/", {"response": flagged.pk, "decision": "exclude"})
+
+    flagged.refresh_from_db()
+    assert flagged.excluded is True
+
+
+def test_flag_list_shows_the_answers_and_the_comment_with_question_names(campaign, tree, actors):
+    submit_response(
+        campaign=campaign, agency=tree["06001"], client_id=uuid.uuid4(), channel=Channel.WEB, duration_seconds=5,
+        answers={"HL": 4, "TC1": 5, "DL": "1", "NC": ["NC3"], "YK": "Nhân viên nói chuyện điện thoại riêng."},
+    )  # fmt: skip
+
+    html = html_of(browser(actors.officer_a).get("/campaigns/ls-2025/flags/"))
+
+    questions = {q.code: q for q in sipas_2017().questions.filter(code__in=["HL", "TC1", "DL", "NC", "YK"])}
+    assert "Nhân viên nói chuyện điện thoại riêng." in html
+    for code in questions:
+        assert escape(f"{code} · {questions[code].text_en or questions[code].text}") in html
+    assert "All answers (5)" in html
+
+
+def test_flag_review_of_a_published_campaign_is_refused_clearly(campaign, tree, actors):
+    flagged = respond(campaign, tree["06001"], seconds=5)
+    Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.PUBLISHED)
+    client = browser(actors.officer_a)
+
+    page = client.get("/campaigns/ls-2025/flags/")
+    by_rule = client.post("/campaigns/ls-2025/flags/", {"rule": "too_fast", "decision": "exclude", "confirmed": "on"})
+    one = client.post("/campaigns/ls-2025/flags/", {"response": flagged.pk, "decision": "exclude"}, follow=True)
+
+    assert page.status_code == 200
+    assert 'value="exclude"' not in html_of(page)
+    assert 'value="include"' not in html_of(page)
+    assert "decisions on responses can no longer change" in html_of(page)
+    assert by_rule.status_code == 302
+    assert one.status_code == 200
+    assert "The results are published: decisions on responses can no longer change." in html_of(one)
+    flagged.refresh_from_db()
+    assert (flagged.excluded, flagged.decided_at) == (False, None)
+
+
+# --- the district level ends with the two-tier reform of 1 July 2025 -----------------------------------------------
+
+NO_DISTRICTS = "Districts were abolished on 1 July 2025 (two-tier local government)"
+
+
+def test_a_campaign_after_the_reform_cannot_survey_districts(actors, tree):
+    payload = create_payload(
+        root=tree["20"].pk, period_start="2025-09-01", period_end="2025-11-30",
+        agency_kinds=["department", "district"], sample_district="200",
+    )  # fmt: skip
+
+    response = browser(actors.officer_a).post("/campaigns/new/", payload)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["agency_kinds"] == [NO_DISTRICTS + ": a campaign from then on surveys "
+                                                               "province-level agencies and communes."]  # fmt: skip
+    assert NO_DISTRICTS in response.context["form"].errors["sample_district"][0]
+    assert not Campaign.objects.filter(slug="sipas-ls").exists()
+
+
+def test_a_campaign_before_the_reform_may_still_survey_districts(actors, tree):
+    payload = create_payload(root=tree["20"].pk, agency_kinds=["district"], sample_district="200")  # March 2025
+
+    response = browser(actors.officer_a).post("/campaigns/new/", payload)
+
+    assert NO_DISTRICTS not in html_of(response)
+
+
+def test_the_creation_form_names_the_district_level_as_before_the_reform(actors):
+    html = html_of(browser(actors.officer_a).get("/campaigns/new/"))
+
+    assert "Districts (campaigns before 1 July 2025)" in html
+
+
+def test_editing_a_campaign_after_the_reform_offers_no_district_sample(draft, actors):
+    response = browser(actors.officer_a).get("/campaigns/ls-draft/edit/")
+
+    assert "sample_district" not in response.context["form"].fields
+    assert 'name="sample_district"' not in html_of(response)
+    assert 'name="sample_commune"' in html_of(response)
+
+
+def test_workspace_buttons_say_what_they_do_not_the_open_state(actors):
+    """ "Open" (Vietnamese "Mở") is also the label of an open campaign's state: a button says what it does."""
+    html = html_of(browser(actors.officer_a).get("/workspace/"))
+
+    assert ">Open</a>" not in html
+    assert "View the agency" in html

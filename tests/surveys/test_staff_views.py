@@ -445,16 +445,17 @@ def test_superuser_reaches_every_agency(actors, open_campaign, zone_campaign):
     assert client.get(poster_url(link_of(open_campaign, "06004"), "a6")).status_code == 200
 
 
-def test_a_dossier_code_already_invited_at_another_agency_is_a_form_error_that_names_no_agency(
+def test_a_dossier_code_already_invited_at_another_agency_gets_an_invitation_like_any_other(
     actors, open_campaign, tree
 ):
     other, _ = create_invitation(campaign=open_campaign, agency=tree["06004"], dossier_code="HS-1")
 
     response = browser(actors.staff).post("/staff/demo/invitations/", {"agency": "06001", "dossier_code": "HS-1"})
 
-    page = response.content.decode()
-    assert response.status_code == 400
-    assert "This dossier already has an invitation for another agency" in page
+    ours = SurveyLink.objects.get(single_use=True, agency=tree["06001"])
+    assert response.status_code == 302
+    assert response["Location"] == invitation_url(ours)
+    page = browser(actors.staff).get(response["Location"]).content.decode()
+    assert "another agency" not in page
     assert other.token not in page
     assert "Phường Đông Kinh" not in page
-    assert SurveyLink.objects.filter(single_use=True).count() == 1
