@@ -22,7 +22,7 @@ class PublicationError(Exception):
 def separate_appraisal_duties() -> bool:
     """Whether the appraiser of a run must be someone other than the officer who computed it (the setting
     SEPARATE_APPRAISAL_DUTIES; on by default whenever DEBUG is off, off for the demo)."""
-    return getattr(settings, "SEPARATE_APPRAISAL_DUTIES", not settings.DEBUG)
+    return settings.SEPARATE_APPRAISAL_DUTIES
 
 
 def _check_appraiser(run: IndexRun, acting_user) -> None:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0002_agency_search_text'),
-        ('surveys', '0011_response_device_burst_idx'),
+        ('surveys', '0013_load_sipas_2023'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
