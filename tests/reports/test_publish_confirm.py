@@ -138,12 +138,24 @@ def computed_by_a(actors) -> IndexRun:
     return compute_campaign_index(campaign=campaign, acting_user=actors.officer_a)
 
 
-def test_separate_duties_are_on_by_default_with_debug_off(settings):
-    del settings.SEPARATE_APPRAISAL_DUTIES
-    settings.DEBUG = False
-    assert separate_appraisal_duties() is True
-    settings.DEBUG = True
+def test_separate_duties_are_on_by_default_with_debug_off():
+    from tests.test_settings import PRODUCTION_KEY, run_python
+
+    code = (
+        "import django, os\nos.environ['DJANGO_SETTINGS_MODULE'] = 'sipas.settings'\ndjango.setup()\n"
+        "from reports.services.publication import separate_appraisal_duties\nprint(separate_appraisal_duties())"
+    )
+    production = run_python(code, SECRET_KEY=PRODUCTION_KEY)
+    development = run_python(code, DEBUG="true")
+    assert production.stdout.split()[-1] == "True", production.stderr
+    assert development.stdout.split()[-1] == "False", development.stderr
+
+
+def test_separate_duties_follow_their_setting(settings):
+    settings.SEPARATE_APPRAISAL_DUTIES = False
     assert separate_appraisal_duties() is False
+    settings.SEPARATE_APPRAISAL_DUTIES = True
+    assert separate_appraisal_duties() is True
 
 
 def test_the_officer_who_computed_a_run_cannot_appraise_it(actors, computed_by_a, settings):
