@@ -6,4 +6,6 @@ app_name = "index"
 urlpatterns = [
     path("<slug:slug>/", views.dashboard, name="dashboard"),
     path("<slug:slug>/agency/<str:code>/", views.agency_page, name="agency"),
+    path("<slug:slug>/agency/<str:code>/card/", views.agency_card, name="agency-card"),
+    path("<slug:slug>/templates/<str:kind>/", views.document_template, name="document-template"),
 ]
