@@ -415,7 +415,8 @@ def decision_context(report: Report) -> dict:
         ) % {"target": number(target), "due": day(due) if due else "……/……/……"}  # fmt: skip
     context.update(
         letterhead=letterhead(report, "QĐ-SNV"),
-        authority=_("Director of the Department of Home Affairs of %(province)s") % {"province": in_text(campaign.root)},
+        authority=_("Director of the Department of Home Affairs of %(province)s")
+        % {"province": in_text(campaign.root)},
         authority_upper=(
             _("Director of the Department of Home Affairs of %(province)s") % {"province": in_text(campaign.root)}
         ).upper(),

@@ -46,6 +46,7 @@ def render_responses_xlsx(
         for i, width in enumerate([*widths, *([8] * len(codes))], start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
         sheet.freeze_panes = "C3"
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True  # written with the sheet's head, before any row
         bold = Font(bold=True)
         wrap = Alignment(wrap_text=True, vertical="top")
 
@@ -61,8 +62,7 @@ def render_responses_xlsx(
         sheet.append(header([*[""] * len(fixed), *[q.label for q in questions]]))
         sheet.print_title_rows = "1:2"
         sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.paperSize = "9"  # A4
         sheet.page_setup.fitToHeight = 0
         channels = dict(Channel.choices)
         types = {"individual": _("Individual"), "organization": _("Organisation")}

@@ -91,6 +91,7 @@ def _table(
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = column.width
     sheet.freeze_panes = freeze
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True  # written with the sheet's head, before any row
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F1")
     wrap = Alignment(wrap_text=True, vertical="top")
     header = []
@@ -114,9 +115,8 @@ def _table(
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{written}"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = "9"  # A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     return sheet
 
 
