@@ -383,7 +383,7 @@ def _decision(document) -> None:
     paragraph.add_run("{{ article3 }}")
     _signature(document)
     _appendix(document, _("APPENDIX"), _("Results per level (attached to the decision %(number)s)") % {
-        "number": "{{ letterhead.number }}"})  # fmt: skip
+        "number": "{{ letterhead.reference }}"})  # fmt: skip
     _tag(document, "{%p for item in levels %}")
     _heading(document, "{{ loop.index }}. {{ item.title }}", 2)
     _table(document, [_("Rank"), _("Agency"), _("Responses"), "SIPAS", _("95% interval"), _("Enough responses"),

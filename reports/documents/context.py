@@ -29,6 +29,7 @@ class Letterhead:
     parent: str  # the issuing body's parent, upper case: "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN"
     body: str  # "SỞ NỘI VỤ"
     number: str  # "Số: ……/BC-SNV"
+    reference: str  # "……/BC-SNV", as another document cites it
     place_date: str  # "Lạng Sơn, ngày 07 tháng 12 năm 2026"
 
 
@@ -69,6 +70,7 @@ def letterhead(report: Report, symbol: str) -> Letterhead:
         parent=(_("People's Committee of %(province)s") % {"province": in_text(province)}).upper(),
         body=_("Department of Home Affairs").upper(),
         number=_("No.: ……/%(symbol)s") % {"symbol": symbol},
+        reference=f"……/{symbol}",
         place_date=place_date(place_of(province), document_date(report)),
     )
 
