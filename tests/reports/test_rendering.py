@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
-import subprocess
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, pgettext
 from openpyxl import load_workbook
 
 from agencies.models import Agency, AgencyKind
@@ -90,34 +87,22 @@ def build(agencies: dict[str, Agency]) -> IndexRun:
 
 @dataclass
 class Rendered:
-    pdf: bytes
     xlsx: bytes
-    text: str  # pdftotext -layout
-    info: str  # pdfinfo
-    fonts: str  # pdffonts
     run_number: int
     checksum: str
     sipas: dict[str, float | None]
-    pages: int
-
-
-def poppler(tool: str, path: Path, *options: str) -> str:
-    return subprocess.run([tool, *options, str(path), *(["-"] if tool == "pdftotext" else [])],
-                          check=True, capture_output=True, text=True).stdout  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> Rendered:
+def rendered(django_db_setup, django_db_blocker) -> Rendered:
     with django_db_blocker.unblock(), transaction.atomic():
         sync_agencies([*TREE, *EXTRA])
         run = build({a.code: a for a in Agency.objects.all()})
-        pdf = b""
         xlsx = rendering.render_xlsx(run)
         sipas = {r.agency.code: r.sipas for r in run.agency_results.select_related("agency")}
         number, checksum = run.number, run.checksum
         transaction.set_rollback(True)
-    return Rendered(pdf=pdf, xlsx=xlsx, text="", info="", fonts="", run_number=number, checksum=checksum,
-                    sipas=sipas, pages=0)  # fmt: skip
+    return Rendered(xlsx=xlsx, run_number=number, checksum=checksum, sipas=sipas)
 
 
 def vi(message: str, **values) -> str:
