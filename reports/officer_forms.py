@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import ActionPlan
+from reports.models import ActionPlan, DocumentKind
 
 YES, NO = "yes", "no"
 
@@ -34,17 +34,92 @@ class AppraisalForm(forms.Form):
         help_text=_("What was checked and the conclusion, as it will appear in the report."),
     )
 
-    def __init__(self, *args, run_id: int | None = None, **kwargs):
+    # --- The report's sections III and IV and its signer, saved with the appraisal (issue 17) ---
+    assessment = forms.CharField(
+        label=_("III. Overall assessment"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Drafted by the portal from the figures: strengths, weaknesses and causes. Edit it as it "
+                    "should appear in the report; a blank line separates paragraphs."),
+    )  # fmt: skip
+    recommendations = forms.CharField(
+        label=_("IV. Recommendations"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Drafted by the portal from the figures. Edit it as it should appear in the report."),
+    )
+    signer_title = forms.CharField(
+        label=_("Signer's position"),
+        required=False,
+        max_length=120,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One line each, e.g. “KT. GIÁM ĐỐC” then “PHÓ GIÁM ĐỐC”."),
+    )
+    signer_name = forms.CharField(label=_("Signer's name"), required=False, max_length=120)
+    plans_due = forms.DateField(
+        label=_("Action plans due by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Agencies under the target submit their action plans by this date (Article 2 of the decision)."),
+    )
+
+    def __init__(self, *args, run_id: int | None = None, drafts: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if run_id is not None:
             self.fields["run"].initial = run_id
+        for name, value in (drafts or {}).items():
+            self.fields[name].initial = value
         self.helper = FormHelper()
         self.helper.form_id = "appraisal-form"
-        self.helper.layout = Layout(Hidden("action", self.action), "run", "approved", "note")
+        self.helper.layout = Layout(
+            Hidden("action", self.action), "run", "approved", "note", "assessment", "recommendations",
+            Row(Column("signer_title", css_class="col-md-4"), Column("signer_name", css_class="col-md-4"),
+                Column("plans_due", css_class="col-md-4")),
+        )  # fmt: skip
         self.helper.add_input(Submit("save", _("Record the appraisal")))
 
     def service_kwargs(self) -> dict:
-        return {"approved": self.cleaned_data["approved"] == YES, "note": self.cleaned_data["note"]}
+        data = self.cleaned_data
+        return {
+            "approved": data["approved"] == YES,
+            "note": data["note"],
+            "assessment": data["assessment"],
+            "recommendations": data["recommendations"],
+            "signer_title": data["signer_title"],
+            "signer_name": data["signer_name"],
+            "plans_due": data["plans_due"],
+        }
+
+
+class DocumentForm(forms.Form):
+    """Ask for one document of a run (reports.jobs.DOCUMENTS)."""
+
+    action = "document"
+
+    run = forms.IntegerField(widget=forms.HiddenInput)
+    document = forms.CharField(max_length=16)
+    format = forms.CharField(max_length=8)
+
+
+class TemplateUploadForm(forms.Form):
+    """A province's own DOCX template of one document, edited in Word from the one it downloaded."""
+
+    action = "upload_template"
+
+    kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
+    file = forms.FileField(label=_("Template (.docx)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_id = "template-form"
+        self.helper.layout = Layout(
+            Hidden("action", self.action),
+            Row(Column("kind", css_class="col-md-4"), Column("file", css_class="col-md-8")),
+        )
+        self.helper.add_input(Submit("upload", _("Upload the template"), css_class="btn-outline-primary"))
 
 
 class RunForm(forms.Form):

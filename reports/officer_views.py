@@ -20,19 +20,29 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Agency, Membership, Role
 from agencies.scope import get_agency_in_scope
 from reports import charts
-from reports.jobs import enqueue_compute, pending_computations
-from reports.models import ActionPlan, AgencyResult, IndexRun
-from reports.officer_forms import ActionPlanForm, ActionPlanUpdateForm, AppraisalForm, RunForm
+from reports.documents.drafts import draft_assessment, draft_recommendations
+from reports.documents.services import reset_document_template, template_file, upload_document_template
+from reports.jobs import DOCUMENTS, FORMATS, document_jobs, enqueue_compute, enqueue_document, pending_computations
+from reports.models import ActionPlan, AgencyResult, DocumentKind, DocumentTemplate, IndexRun
+from reports.officer_forms import (
+    ActionPlanForm,
+    ActionPlanUpdateForm,
+    AppraisalForm,
+    DocumentForm,
+    RunForm,
+    TemplateUploadForm,
+)
 from reports.presentation import (
     CAMPAIGN,
     Level,
@@ -45,6 +55,7 @@ from reports.presentation import (
     ranking_bars,
     signed,
 )
+from reports.rendering.docx import TemplateError
 from reports.selectors import latest_run, published_run
 from reports.services.figures import difference_is_real
 from reports.services.publication import (
@@ -84,6 +95,17 @@ def dashboard(request, slug: str):
             return _compute(request, campaign)
         if action == "publish":
             return _publish(request, campaign)
+        # --- documents (issue 17) ---
+        if action == DocumentForm.action:
+            return _ask_document(request, campaign)
+        if action == TemplateUploadForm.action:
+            template_form = TemplateUploadForm(request.POST, request.FILES)
+            if template_form.is_valid() and _upload_template(request, campaign, template_form):
+                return redirect(reverse("index:dashboard", kwargs={"slug": campaign.slug}) + "#documents")
+            context = _dashboard_context(request, campaign, None)
+            context["template_form"] = template_form
+            return render(request, "reports/officer/dashboard.html", context, status=400)
+        # --- end of documents ---
         if action != AppraisalForm.action:
             messages.error(request, _("This action is not available here."))
             return redirect("index:dashboard", slug=campaign.slug)
@@ -127,6 +149,88 @@ def _publish(request, campaign: Campaign):
     return redirect(f"{reverse('index:publish', kwargs={'slug': campaign.slug})}?run={form.cleaned_data['run']}")
 
 
+# --- Documents of a run (issue 17) -----------------------------------------------------------------------------
+
+DOCUMENT_LABELS = {
+    "report": _lazy("Province report"),
+    "decision": _lazy("Announcement decision with its appendix"),
+    "cards": _lazy("Agency cards (every agency in one file, or a ZIP of one DOCX per agency)"),
+    "workbook": _lazy("Workbook of the figures"),
+    "responses": _lazy("Anonymised raw responses"),
+}
+
+
+def _ask_document(request, campaign: Campaign):
+    """Queue a document of one of the campaign's runs (or find it already queued or rendered) and follow it."""
+    form = DocumentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a document and its format."))
+        return redirect("index:dashboard", slug=campaign.slug)
+    run = get_object_or_404(campaign.runs, pk=form.cleaned_data["run"])
+    try:
+        job = enqueue_document(
+            run=run, document=form.cleaned_data["document"], fmt=form.cleaned_data["format"], acting_user=request.user
+        )
+    except ValueError:
+        messages.error(request, _("This document is not available in this format."))
+        return redirect("index:dashboard", slug=campaign.slug)
+    status_url = reverse("job-status", kwargs={"job_id": job.pk})
+    if _wants_json(request):
+        return JsonResponse({"job": job.pk, "status_url": status_url}, status=202)
+    return redirect(status_url)
+
+
+def _upload_template(request, campaign: Campaign, form: TemplateUploadForm) -> bool:
+    run = latest_run(campaign)
+    if run is None:
+        form.add_error(None, _("Compute the index first: an uploaded template is checked by filling it in."))
+        return False
+    upload = form.cleaned_data["file"]
+    try:
+        upload_document_template(
+            run=run, kind=form.cleaned_data["kind"], content=upload.read(), filename=upload.name,
+            acting_user=request.user,
+        )  # fmt: skip
+    except TemplateError as exc:
+        form.add_error("file", _("The template was not saved; the previous one stays. %(reason)s") % {"reason": exc})
+        return False
+    messages.success(request, _("Template saved: the next documents of this province are filled from it."))
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_template(request, slug: str, kind: str):
+    """GET: the province's template of `kind` (its upload, else the default) to edit in Word. POST: go back to
+    the default. Officers who manage the campaign only."""
+    campaign = get_managed_campaign(request.user, slug)
+    if kind not in DocumentKind.values:
+        raise Http404("No such document")
+    if request.method == "POST":
+        reset_document_template(province=campaign.root, kind=kind, acting_user=request.user)
+        messages.success(request, _("The default template is used again."))
+        return redirect(reverse("index:dashboard", kwargs={"slug": campaign.slug}) + "#documents")
+    content, name = template_file(province=campaign.root, kind=kind)
+    response = HttpResponse(content, content_type=FORMATS["docx"])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _documents_context(campaign: Campaign, run: IndexRun) -> dict:
+    jobs = document_jobs(run)
+    documents = [
+        {"key": key, "label": DOCUMENT_LABELS[key], "formats": [(fmt, jobs.get((key, fmt, None))) for fmt in formats]}
+        for key, formats in DOCUMENTS.items()
+        if key in DOCUMENT_LABELS
+    ]
+    uploaded = {t.kind: t for t in DocumentTemplate.objects.filter(province=campaign.root)}
+    return {
+        "documents": documents,
+        "templates": [(kind, label, uploaded.get(kind)) for kind, label in DocumentKind.choices],
+        "template_form": TemplateUploadForm(),
+    }
+
+
 def _dashboard_context(request, campaign: Campaign, appraisal_form: AppraisalForm | None) -> dict:
     runs = list(campaign.runs.select_related("computed_by").order_by("-number"))
     latest = runs[0] if runs else None
@@ -141,6 +245,7 @@ def _dashboard_context(request, campaign: Campaign, appraisal_form: AppraisalFor
     }
     if latest is not None:
         context.update(_latest_run_context(campaign, latest, appraisal_form))
+        context.update(_documents_context(campaign, latest))
     return context
 
 
@@ -160,7 +265,18 @@ def _latest_run_context(campaign: Campaign, run: IndexRun, appraisal_form: Appra
         "interim": interim,
         "appraisal_form": appraisal_form
         if appraisal_form is not None
-        else (AppraisalForm(run_id=run.pk) if run.state == IndexRun.State.COMPUTED and not interim else None),
+        else (
+            AppraisalForm(
+                run_id=run.pk,
+                drafts={
+                    "assessment": draft_assessment(presentation),
+                    "recommendations": draft_recommendations(presentation),
+                    "signer_title": _("p.p. DIRECTOR\nDEPUTY DIRECTOR"),
+                },
+            )
+            if run.state == IndexRun.State.COMPUTED and not interim
+            else None
+        ),
         # One reverse() for the links of every agency (a thousand reverse() calls cost 20 ms): "/index/<slug>/agency/".
         "agency_urls": reverse("index:agency", kwargs={"slug": campaign.slug, "code": "-"}).removesuffix("-/"),
         "headline": presentation.overall,
@@ -299,6 +415,25 @@ def agency_page(request, slug: str, code: str):
     return render(request, "reports/officer/agency.html", context)
 
 
+@login_required
+@require_http_methods(["POST"])
+def agency_card(request, slug: str, code: str):
+    """Queue the agency's results card (or find it rendered) and follow it: its leaders once the run is
+    published, the campaign's officers for any run."""
+    access = agency_access(request.user, slug, code)
+    if access.run is None:
+        raise Http404("No run")
+    try:
+        job = enqueue_document(
+            run=access.run, document="card", fmt=request.POST.get("format", ""), agency_id=access.agency.pk,
+            acting_user=request.user,
+        )  # fmt: skip
+    except ValueError:
+        messages.error(request, _("This document is not available in this format."))
+        return redirect(_agency_url(access))
+    return redirect("job-status", job_id=job.pk)
+
+
 def _agency_url(access: AgencyAccess, anchor: str = "") -> str:
     url = reverse("index:agency", kwargs={"slug": access.campaign.slug, "code": access.agency.code})
     return f"{url}#{anchor}" if anchor else url
@@ -346,6 +481,7 @@ def _agency_context(request, access: AgencyAccess, questionnaire: Questionnaire,
         "interim": bool(run.summary.get("interim")),
         "row": presentation.row if presentation else None,
         "comments": _comments(request, campaign, agency),
+        "card_formats": DOCUMENTS["card"] if presentation else (),
     }
     if presentation is None:
         return context

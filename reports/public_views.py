@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -119,10 +120,9 @@ def data_json(request, slug: str):
     return _download(body.encode("utf-8"), "application/json; charset=utf-8", f"{run.campaign.slug}-results.json")
 
 
-def data_csv(request, slug: str):
-    """One row per agency with every published figure at full precision (dot decimals, empty for no data),
-    UTF-8 with a byte-order mark so that Excel reads the Vietnamese names correctly."""
-    run = published_run_or_404(slug)
+def _open_table(run: IndexRun) -> tuple[list[str], Iterator[list]]:
+    """The open-data table of a published run: its header (stable codes) and one row of plain values per
+    agency (None for no data), in the order of the JSON export; text is neutralised against formulas."""
     plan = plan_for(run.campaign)
     factor_codes = list(plan.factors)
     criteria = [code for factor in plan.factors.values() for code in factor["criteria"]]
@@ -133,23 +133,76 @@ def data_csv(request, slug: str):
         *(f"{code}_{part}" for code in factor_codes for part in ("evaluation", "satisfaction")),
         *criteria, *expectations, *(f"{code}_{option}" for code, option in facts),
     ]  # fmt: skip
+
+    def rows():
+        for result in selectors.agency_results(run):
+            f = result.figures
+            factor_values = f.get("factors") or {}
+            yield [inert(result.agency.code), inert(result.agency.name), result.level, result.n, result.excluded,
+                   f.get("sipas"), f.get("hl"), result.rank, result.enough_sample,
+                   *((factor_values.get(code) or {}).get(part) for code in factor_codes
+                     for part in ("evaluation", "satisfaction")),
+                   *((f.get("criteria") or {}).get(code) for code in criteria),
+                   *((f.get("expectations") or {}).get(option) for option in expectations),
+                   *(((f.get("facts") or {}).get(code) or {}).get(option) for code, option in facts)]  # fmt: skip
+
+    return header, rows()
+
+
+def data_csv(request, slug: str):
+    """One row per agency with every published figure at full precision (dot decimals, empty for no data),
+    UTF-8 with a byte-order mark: the contract for software and for spreadsheets set to a dot decimal
+    separator. Vietnamese-locale Excel reads a comma as the decimal separator: data.xlsx is for it."""
+    run = published_run_or_404(slug)
+    header, rows = _open_table(run)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    for result in selectors.agency_results(run):  # the order of the JSON export
-        f = result.figures
-        factor_values = f.get("factors") or {}
-        writer.writerow(
-            [inert(result.agency.code), inert(result.agency.name), result.level, result.n, result.excluded,
-             *map(_plain, (f.get("sipas"), f.get("hl"), result.rank, result.enough_sample)),
-             *(_plain((factor_values.get(code) or {}).get(part))
-               for code in factor_codes for part in ("evaluation", "satisfaction")),
-             *(_plain((f.get("criteria") or {}).get(code)) for code in criteria),
-             *(_plain((f.get("expectations") or {}).get(option)) for option in expectations),
-             *(_plain(((f.get("facts") or {}).get(code) or {}).get(option)) for code, option in facts)]
-        )  # fmt: skip
+    for row in rows:
+        writer.writerow(row[:3] + [_plain(value) for value in row[3:]])
     return _download(out.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"{run.campaign.slug}-results.csv")
+
+
+def data_xlsx(request, slug: str):
+    """The same table as the CSV as an Excel workbook: figures are numbers (full precision, shown with two
+    decimals), so Excel shows them with the reader's own decimal separator ("85,50" in a Vietnamese-locale
+    Excel) and sorts them as numbers; the header row is frozen and filtered."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    run = published_run_or_404(slug)
+    header, rows = _open_table(run)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("results")
+    sheet.freeze_panes = "C2"
+    sheet.column_dimensions["B"].width = 36
+    bold = Font(bold=True)
+    cells = []
+    for title in header:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    count_rows = 0
+    for row in rows:
+        values = []
+        for value in row:
+            if isinstance(value, float):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "0.00"
+                values.append(cell)
+            else:
+                values.append(value)
+        sheet.append(values)
+        count_rows += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count_rows + 1}"
+    out = io.BytesIO()
+    book.save(out)
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(out.getvalue(), content_type, f"{run.campaign.slug}-results.xlsx")
 
 
 def _plain(value) -> str:

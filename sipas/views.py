@@ -57,15 +57,22 @@ RESULT_LABELS = {
 }
 KIND_TITLES = {
     "reports.compute_index": _("Computing the index"),
-    "reports.render_report": _("Rendering a report"),
+    "reports.render_report": _("Rendering a document"),
+    "surveys.render_posters": _("Rendering posters"),
     "agencies.import_file": _("Importing an agency list"),
 }
 
 
 def _own_job(request, job_id: int) -> Job:
-    """A job is visible only to the user who started it (or a superuser); others get 404."""
-    jobs = Job.objects.all() if request.user.is_superuser else Job.objects.filter(created_by=request.user)
-    return get_object_or_404(jobs, pk=job_id)
+    """A job in the asker's scope (reports.jobs.job_in_scope: whoever started it, every officer who manages its
+    campaign, an agency's leaders for its published card); 404 for everyone else, as for a job that does not
+    exist."""
+    from reports.jobs import job_in_scope
+
+    job = get_object_or_404(Job, pk=job_id)
+    if not job_in_scope(request.user, job):
+        raise Http404("No job in scope")
+    return job
 
 
 @login_required
@@ -93,10 +100,10 @@ def job_status(request, job_id: int):
             }
         )
     campaign = None
-    if "campaign_id" in job.params:  # a computation: lead back to the campaign's index dashboard
-        from surveys.models import Campaign
+    if "campaign_id" in job.params and job.kind.startswith("reports."):  # lead back to the campaign's index
+        from surveys.selectors import managed_campaigns
 
-        campaign = Campaign.objects.filter(pk=job.params["campaign_id"]).first()
+        campaign = managed_campaigns(request.user).filter(pk=job.params["campaign_id"]).first()
     result = [(label, job.result[key]) for key, label in RESULT_LABELS.items() if key in job.result]
     waiting_for_queue = job.state == Job.State.QUEUED and job.sent_at is None
     return render(

@@ -14,10 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from agencies.models import Agency
+from sipas.jobs import abandon_if_lost, enqueue_job, is_lost, job_handler, report_progress
+from sipas.models import Job
 from surveys.models import Campaign, SurveyLink
 from surveys.services.links import ensure_reusable_links, link_url, qr_svg
 
@@ -45,9 +49,14 @@ def render_poster_pdf(link: SurveyLink, size: str = "a4") -> bytes:
     return _pdf("surveys/posters/posters.html", size=size, sheets=[sheet_for(link)], title=link.agency.name)
 
 
-def render_campaign_posters_pdf(campaign: Campaign, agencies: Iterable[Agency] | None = None) -> bytes:
-    """One A4 poster per surveyed agency of the campaign (or of `agencies` among them), one page each, in
-    agency tree order, as a single PDF. Creates the missing reusable links first (idempotent)."""
+def render_campaign_posters_pdf(
+    campaign: Campaign, agencies: Iterable[Agency] | None = None, *, size: str = "a4"
+) -> bytes:
+    """One A4 poster ("a4") or A6 counter card ("a6") per surveyed agency of the campaign (or of `agencies`
+    among them), one page each, in agency tree order, as a single PDF. Creates the missing reusable links first
+    (idempotent). Raises ValueError for an unknown size."""
+    if size not in POSTER_SIZES:
+        raise ValueError(f"unknown poster size {size!r}")
     wanted = None if agencies is None else {agency.pk for agency in agencies}
     links = [
         link
@@ -57,8 +66,51 @@ def render_campaign_posters_pdf(campaign: Campaign, agencies: Iterable[Agency] |
     for link in links:
         link.campaign = campaign  # already loaded: no query per page
     return _pdf(
-        "surveys/posters/posters.html", size="a4", sheets=[sheet_for(link) for link in links], title=campaign.name
+        "surveys/posters/posters.html", size=size, sheets=[sheet_for(link) for link in links], title=campaign.name
     )
+
+
+# --- Every agency's posters as a job (a province of a thousand agencies takes minutes) ----------------------
+
+POSTERS = "surveys.render_posters"
+
+
+def enqueue_campaign_posters(*, campaign: Campaign, size: str, acting_user=None):
+    """Queue the posters ("a4") or counter cards ("a6") of every agency of the campaign, or return the job
+    already queued, running or done for the same agencies (a new agency in the campaign gives a new file).
+    Raises ValueError for an unknown size."""
+    if size not in POSTER_SIZES:
+        raise ValueError(f"unknown poster size {size!r}")
+    with transaction.atomic():
+        Campaign.objects.select_for_update().get(pk=campaign.pk)  # two requests at once queue one job
+        agencies = sorted(campaign.participants.values_list("agency_id", flat=True))
+        params = {"campaign_id": campaign.pk, "size": size, "agencies": len(agencies), "last": agencies[-1:]}
+        for job in Job.objects.filter(kind=POSTERS, params=params).exclude(state=Job.State.FAILED).order_by("-pk"):
+            if not (is_lost(job) and abandon_if_lost(job)):
+                return job
+        return enqueue_job(kind=POSTERS, acting_user=acting_user, params=params)
+
+
+def poster_jobs(campaign: Campaign) -> dict:
+    """The latest posters job of each size of the campaign."""
+    jobs = {}
+    for job in Job.objects.filter(kind=POSTERS, params__campaign_id=campaign.pk).order_by("pk"):
+        jobs[job.params.get("size")] = job
+    return jobs
+
+
+@job_handler(POSTERS)
+def run_posters(job: Job) -> dict:
+    """Render the posters or counter cards of every agency of the campaign into the job's file."""
+    campaign = Campaign.objects.get(pk=job.params["campaign_id"])
+    size = job.params["size"]
+    report_progress(job, done=0, total=1)
+    content = render_campaign_posters_pdf(campaign, size=size)
+    name = pdf_filename("sipas", campaign.slug, "posters" if size == "a4" else "counter-cards", size)
+    job.output.save(name, ContentFile(content), save=False)
+    Job.objects.filter(pk=job.pk).update(output=job.output.name)
+    report_progress(job, done=1, total=1)
+    return {"file": name, "bytes": len(content)}
 
 
 def render_invitation_slip_pdf(link: SurveyLink) -> bytes:

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.models import Agency, Role, ServicePoint
 from agencies.scope import agencies_in_scope
@@ -258,9 +258,27 @@ def invitation_slip_pdf(request, slug: str, token: str):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def campaign_posters_pdf(request, slug: str):
-    """The A4 posters of every agency of a campaign, for the officers who manage it."""
+    """The A4 posters and the A6 counter cards of every agency of a campaign, for the officers who manage it: a
+    job each (a province of a thousand agencies takes minutes), prepared once and kept until the campaign's
+    agencies change. GET shows them; POST asks for one and follows its job."""
     campaign = get_managed_campaign(request.user, slug)
-    filename = posters.pdf_filename("sipas", campaign.slug, "posters", "a4")
-    return _pdf_response(posters.render_campaign_posters_pdf(campaign), filename)
+    if request.method == "POST":
+        try:
+            job = posters.enqueue_campaign_posters(
+                campaign=campaign, size=request.POST.get("size", ""), acting_user=request.user
+            )
+        except ValueError:
+            messages.error(request, _("Choose posters or counter cards."))
+            return redirect("staff:campaign-posters", slug=campaign.slug)
+        return redirect("job-status", job_id=job.pk)
+    jobs = posters.poster_jobs(campaign)
+    sizes = [(size, label, jobs.get(size)) for size, label in POSTER_CHOICES]
+    return render(request, "surveys/posters/campaign_jobs.html", {"campaign": campaign, "sizes": sizes})
+
+
+POSTER_CHOICES = [
+    ("a4", gettext_lazy("A4 posters of every agency")),
+    ("a6", gettext_lazy("A6 counter cards of every agency")),
+]

@@ -1,4 +1,5 @@
-"""Reports rendered as jobs: the file is kept on the job and only its creator can download it."""
+"""Reports rendered as jobs: the file is kept on the job; officers outside the campaign cannot download it
+(tests/reports/test_document_jobs.py covers who can)."""
 
 import datetime
 import uuid
@@ -51,7 +52,7 @@ def test_rendered_workbook_is_downloadable_by_its_creator(client, actors, run, d
 
     assert job.state == Job.State.DONE
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith('attachment; filename="sipas-report-job-run1.xlsx"')
+    assert response["Content-Disposition"].startswith('attachment; filename="sipas-report-job-run1-workbook.xlsx"')
     assert b"".join(response.streaming_content)[:2] == b"PK"  # a zip: an .xlsx workbook
 
 
@@ -65,4 +66,4 @@ def test_another_user_cannot_download_the_file(client, actors, run, django_captu
 
 def test_unknown_format_is_refused(run, actors):
     with pytest.raises(ValueError):
-        enqueue_render(run=run, fmt="docx", acting_user=actors.officer_a)
+        enqueue_render(run=run, fmt="odt", acting_user=actors.officer_a)

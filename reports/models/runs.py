@@ -105,6 +105,13 @@ class Appraisal(models.Model):
     run = models.ForeignKey(IndexRun, on_delete=models.PROTECT, related_name="appraisals")
     approved = models.BooleanField(_("approved"))
     note = models.TextField(_("note"))
+    # Sections III and IV of the report, drafted by the portal from the figures and edited by the officer.
+    assessment = models.TextField(_("overall assessment"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    # Who signs the report and the decision, and by when agencies under the target submit their action plans.
+    signer_title = models.CharField(_("signer's position"), max_length=120, blank=True)
+    signer_name = models.CharField(_("signer's name"), max_length=120, blank=True)
+    plans_due = models.DateField(_("action plans due"), null=True, blank=True)
     appraised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     appraised_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,6 +14,7 @@ from reports.presentation.labels import (
     moment,
     number,
     option_label,
+    place_date,
     rank_change_text,
     ranking_note,
     real_text,
@@ -52,7 +53,7 @@ __all__ = [
     "CAMPAIGN", "LEVELS", "LEVEL_COLUMNS", "LEVEL_TITLES", "AgencyPresentation", "AgencyRow", "Change",
     "CriterionRow", "DriverRow", "FactRow", "FactorRow", "Figure", "Figures", "GroupRow", "Level", "Questionnaire",
     "RunPresentation", "ShareRow", "Threshold", "count", "day", "factor_bars", "factor_chart", "interval", "level_column",
-    "level_order", "level_title", "moment", "number", "option_label", "present_agency", "present_run",
+    "level_order", "level_title", "moment", "number", "option_label", "place_date", "present_agency", "present_run",
     "rank_change_text", "ranking_bars", "ranking_note", "real_text", "rule_label", "share_bars", "signed",
     "uncertainty_note",
 ]  # fmt: skip

@@ -16,7 +16,7 @@ from surveys.models.methodology import pick_language
 
 __all__ = [
     "LEVELS", "LEVEL_COLUMNS", "LEVEL_TITLES", "count", "day", "interval", "level_column", "level_order",
-    "level_title", "moment", "number", "option_label", "rank_change_text", "ranking_note", "real_text", "rule_label",
+    "level_title", "moment", "number", "option_label", "place_date", "rank_change_text", "ranking_note", "real_text", "rule_label",
     "signed", "uncertainty_note",
 ]  # fmt: skip
 
@@ -81,11 +81,24 @@ def real_text(real: bool | None) -> str:
 
 
 def moment(value) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else "—"
+    """A time as documents write it: dd/mm/yyyy hh:mm, local time."""
+    return formats.date_format(timezone.localtime(value), "d/m/Y H:i") if value else "—"
 
 
 def day(value) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else "—"
+    """A date as Decree 30/2020/NĐ-CP writes it in the body of a document: dd/mm/yyyy, in every language."""
+    return formats.date_format(value, "d/m/Y") if value else "—"
+
+
+def place_date(place: str, value) -> str:
+    """The place and date line of a document: "Lạng Sơn, ngày 07 tháng 12 năm 2026" (day and month with two
+    digits, "ngày" in lower case) in Vietnamese."""
+    return _("%(place)s, %(day)s/%(month)s/%(year)s") % {
+        "place": place,
+        "day": f"{value.day:02d}",
+        "month": f"{value.month:02d}",
+        "year": value.year,
+    }
 
 
 def rule_label(rule: str) -> str:

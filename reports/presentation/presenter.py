@@ -31,7 +31,7 @@ from reports.presentation.rows import (
     Threshold,
 )
 from reports.services.figures import wilson
-from surveys.models import CampaignAgency, Question, QuestionRole
+from surveys.models import Campaign, CampaignAgency, Question, QuestionRole
 
 CAMPAIGN = "campaign"  # the GroupResult of the whole campaign; the others are levels
 
@@ -249,6 +249,17 @@ class RunPresentation:
     @property
     def agencies(self) -> list[AgencyRow]:
         return [row for level in self.levels for row in level.agencies]
+
+    @cached_property
+    def previous_names(self) -> dict[str, str]:
+        """The names of the campaigns the changes compare with, by slug (documents name campaigns, never
+        their slugs); one query, none when no agency has a change."""
+        slugs = {a.change.previous_campaign for a in self.agencies if a.change}
+        return dict(Campaign.objects.filter(slug__in=slugs).values_list("slug", "name")) if slugs else {}
+
+    def previous_name(self, level: Level) -> str | None:
+        slug = level.previous_campaign
+        return None if slug is None else self.previous_names.get(slug, slug)
 
     def _figures_of_group(self, key: str) -> dict:
         group = self._groups.get(key)

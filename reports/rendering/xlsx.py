@@ -38,9 +38,11 @@ class Column:
 
 
 def render_xlsx(run: IndexRun, *, language: str | None = None) -> bytes:
-    """The report as a workbook: a summary, a ranking sheet per level, criteria and facts per agency, and
-    the method. Numbers are cells holding the full-precision figure with a 2-decimal format; empty cells are
-    "no data". Written in openpyxl's write-only (streaming) mode, so its memory does not grow with rows."""
+    """The report as a workbook for people: a summary, a ranking sheet per level, criteria and facts per
+    agency (the question's text beside every code), the comments, the method and a data dictionary. Numbers
+    are cells holding the full-precision figure with a 2-decimal format; empty cells are "no data". Every
+    sheet has its header frozen and filtered and prints on A4 landscape, fitted to the width, with the header
+    repeated. Written in openpyxl's write-only (streaming) mode, so its memory does not grow with rows."""
     from openpyxl import Workbook
 
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -52,7 +54,9 @@ def render_xlsx(run: IndexRun, *, language: str | None = None) -> bytes:
             _ranking_sheet(book, report, level, used)
         _criteria_sheet(book, report, used)
         _facts_sheet(book, report, used)
+        _comments_sheet(book, report, used)
         _method_sheet(book, report, used)
+        _dictionary_sheet(book, report, used)
         buffer = io.BytesIO()
         book.save(buffer)
     return buffer.getvalue()
@@ -69,7 +73,16 @@ def sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _table(book, title: str, used: set[str], columns: Sequence[Column], rows: Iterable[Sequence], freeze: str = "A2"):
+def _table(
+    book,
+    title: str,
+    used: set[str],
+    columns: Sequence[Column],
+    rows: Iterable[Sequence],
+    freeze: str = "A2",
+    *,
+    filtered: bool = True,
+):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -78,6 +91,7 @@ def _table(book, title: str, used: set[str], columns: Sequence[Column], rows: It
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = column.width
     sheet.freeze_panes = freeze
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True  # written with the sheet's head, before any row
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F1")
     wrap = Alignment(wrap_text=True, vertical="top")
     header = []
@@ -87,6 +101,7 @@ def _table(book, title: str, used: set[str], columns: Sequence[Column], rows: It
         header.append(cell)
     sheet.append(header)
     formats_by_kind = {"index": INDEX_FORMAT, "count": COUNT_FORMAT}
+    written = 1
     for row in rows:
         cells = []
         for column, value in zip(columns, row, strict=False):
@@ -95,6 +110,13 @@ def _table(book, title: str, used: set[str], columns: Sequence[Column], rows: It
                 cell.number_format = formats_by_kind[column.kind]
             cells.append(cell)
         sheet.append(cells)
+        written += 1
+    if filtered:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{written}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     return sheet
 
 
@@ -107,8 +129,8 @@ def _figure_columns(report: Report) -> list[Column]:
     return [
         Column(_("Responses"), 11, "count"),
         Column(_("SIPAS"), 9),
-        Column(_("SIPAS 95% low"), 10),
-        Column(_("SIPAS 95% high"), 10),
+        Column(_("SIPAS, 95% interval: low"), 10),
+        Column(_("SIPAS, 95% interval: high"), 10),
         Column(_("Overall satisfaction (HL)"), 12),
         *[Column(_("Satisfaction %(factor)s") % {"factor": f.code}, 12) for f in factors],
         *[Column(_("Evaluation %(factor)s") % {"factor": f.code}, 12) for f in factors],
@@ -151,7 +173,7 @@ def _summary_sheet(book, report: Report, used: set[str]) -> None:
         *([label, value] for label, value in _cover(report)["rows"]),
         [_("Inputs checksum"), report.run.checksum],
     ]
-    _table(book, pgettext("sheet name", "Summary"), used, columns, rows, freeze="B2")
+    _table(book, pgettext("sheet name", "Summary"), used, columns, rows, freeze="B2", filtered=False)
 
 
 RANKING_SHEETS = {
@@ -204,7 +226,8 @@ def _agency_values(row: AgencyRow) -> list:
 def _criteria_sheet(book, report: Report, used: set[str]) -> None:
     presentation = report.presentation
     codes = [q.code for q in presentation.questionnaire.criteria]
-    columns = [*_agency_columns(), *[Column(code, 8) for code in codes]]
+    labels = {q.code: q.label for q in presentation.questionnaire.criteria}
+    columns = [*_agency_columns(), *[Column(f"{code}\n{labels[code]}", 14) for code in codes]]
     rows = (
         [*_agency_values(row), *[c.index.value for c in presentation.figures(row).criteria]]
         for row in presentation.agencies
@@ -217,8 +240,12 @@ def _facts_sheet(book, report: Report, used: set[str]) -> None:
     questionnaire = presentation.questionnaire
     columns = [
         *_agency_columns(),
-        *[Column(f"{q.code}={option['code']}", 8) for q in questionnaire.facts for option in q.options],
-        *[Column(option["code"], 8) for q in questionnaire.needs for option in q.options],
+        *[
+            Column(f"{q.code}={option['code']}\n{q.label}: {option_label(option)}", 14)
+            for q in questionnaire.facts
+            for option in q.options
+        ],
+        *[Column(f"{option['code']}\n{option_label(option)}", 14) for q in questionnaire.needs for option in q.options],
     ]
 
     def values(row: AgencyRow) -> list:
@@ -235,7 +262,6 @@ def _facts_sheet(book, report: Report, used: set[str]) -> None:
 
 def _method_sheet(book, report: Report, used: set[str]) -> None:
     method = _method(report)
-    questionnaire = report.presentation.questionnaire
     rows = [
         [_("Methodology"), method["methodology"]],
         [_("Scoring"), method["scoring"]],
@@ -252,10 +278,7 @@ def _method_sheet(book, report: Report, used: set[str]) -> None:
         *([_("Minimum sample"), line] for line in method["samples"]),
         [_("Uncertainty"), uncertainty_note()],
         [_("Ranking"), ranking_note()],
-        [],
-        *([q.code, q.label] for q in questionnaire.criteria),
-        *([f"{q.code}={o['code']}", f"{q.label}: {option_label(o)}"] for q in questionnaire.facts for o in q.options),
-        *([o["code"], option_label(o)] for q in questionnaire.needs for o in q.options),
+        [_("Inputs checksum"), report.run.checksum],
     ]  # fmt: skip
     _table(
         book,
@@ -263,4 +286,41 @@ def _method_sheet(book, report: Report, used: set[str]) -> None:
         used,
         [Column(_("Item"), 34, "text"), Column(_("Value"), 90, "count")],
         rows,
+        filtered=False,
     )
+
+
+def _comments_sheet(book, report: Report, used: set[str]) -> None:
+    """The free comments of the counted responses, per agency, read from a server-side cursor."""
+    from django.utils import timezone
+
+    from reports.comments import COMMENT_CODE
+    from surveys.models import Response
+
+    comments = (
+        Response.objects.filter(campaign_id=report.campaign.pk, excluded=False, answers__has_key=COMMENT_CODE)
+        .exclude(**{f"answers__{COMMENT_CODE}": ""})
+        .order_by("agency__path", "submitted_at", "pk")
+        .values_list("agency__code", "agency__name", "submitted_at", f"answers__{COMMENT_CODE}")
+    )
+    rows = (
+        [code, name, timezone.localtime(moment).strftime("%d/%m/%Y") if moment else None, text]
+        for code, name, moment, text in comments.iterator(chunk_size=2000)
+    )
+    columns = [Column(_("Code"), 10, "text"), Column(_("Agency"), 36, "text"), Column(_("Day"), 11, "text"),
+               Column(_("Comment"), 100, "text")]  # fmt: skip
+    _table(book, pgettext("sheet name", "Comments"), used, columns, rows, freeze="C2")
+
+
+def _dictionary_sheet(book, report: Report, used: set[str]) -> None:
+    """Every code the workbook uses, with its question and answer in words."""
+    questionnaire = report.presentation.questionnaire
+    rows = [
+        *([q.code, q.factor.label if q.factor_id else "", q.label] for q in questionnaire.criteria),
+        *([f"{q.code}={o['code']}", q.label, option_label(o)] for q in questionnaire.facts for o in q.options),
+        *([o["code"], q.label, option_label(o)] for q in questionnaire.needs for o in q.options),
+        *([f.code, _("Factor"), f.label] for f in questionnaire.factors),
+    ]  # fmt: skip
+    columns = [Column(_("Code"), 12, "text"), Column(_("Question or factor"), 50, "text"),
+               Column(_("Meaning"), 70, "text")]  # fmt: skip
+    _table(book, pgettext("sheet name", "Data dictionary"), used, columns, rows)

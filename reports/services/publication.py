@@ -33,8 +33,20 @@ def _check_appraiser(run: IndexRun, acting_user) -> None:
         )
 
 
-def appraise_run(*, run: IndexRun, approved: bool, note: str, acting_user) -> Appraisal:
-    """Record Home Affairs' appraisal of the latest run. Approval moves run and campaign to "appraised";
+def appraise_run(
+    *,
+    run: IndexRun,
+    approved: bool,
+    note: str,
+    acting_user,
+    assessment: str = "",
+    recommendations: str = "",
+    signer_title: str = "",
+    signer_name: str = "",
+    plans_due: datetime.date | None = None,
+) -> Appraisal:
+    """Record Home Affairs' appraisal of the latest run, with the texts of the report's sections III and IV
+    and who signs (empty: the portal's draft and defaults). Approval moves run and campaign to "appraised";
     a rejection marks the run rejected (a new computation follows). Raises PublicationError, also when duties
     are separate (separate_appraisal_duties) and `acting_user` computed the run."""
     if not note.strip():
@@ -49,7 +61,11 @@ def appraise_run(*, run: IndexRun, approved: bool, note: str, acting_user) -> Ap
             raise PublicationError(_("Close the campaign and compute it before the appraisal."))
         if campaign.runs.filter(number__gt=run.number).exists():
             raise PublicationError(_("A newer run exists: appraise the latest run."))
-        appraisal = Appraisal.objects.create(run=run, approved=approved, note=note.strip(), appraised_by=acting_user)
+        appraisal = Appraisal.objects.create(
+            run=run, approved=approved, note=note.strip(), appraised_by=acting_user, assessment=assessment.strip(),
+            recommendations=recommendations.strip(), signer_title=signer_title.strip(),
+            signer_name=signer_name.strip(), plans_due=plans_due,
+        )  # fmt: skip
         run.state = IndexRun.State.APPRAISED if approved else IndexRun.State.REJECTED
         run.save(update_fields=["state"])
         if approved:

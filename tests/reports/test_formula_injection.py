@@ -60,3 +60,17 @@ def test_the_public_csv_writes_names_as_inert_text(client: Client, hostile_run):
 
     assert "'" + HOSTILE_NAME in names
     assert not [cell for row in rows for cell in row if cell.startswith(("=", "+", "@"))]
+
+
+def test_the_raw_responses_and_the_public_workbook_write_formula_like_text_as_text(client: Client, hostile_run):
+    raw = io.BytesIO()
+    rendering.render_responses_xlsx(hostile_run, raw)
+    public = client.get(f"/results/{hostile_run.campaign.slug}/data.xlsx")
+
+    for content in (raw.getvalue(), public.content):
+        book = load_workbook(io.BytesIO(content))
+        cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+        texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        assert "'" + HOSTILE_NAME in texts
+        assert not [text for text in texts if text.startswith(("=", "+", "@"))]
