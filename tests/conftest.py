@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from agencies.models import Agency, AgencyKind, Role
@@ -88,7 +89,10 @@ def _isolated_media_and_eager_celery(settings, tmp_path):
     }
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
+    # Every test starts in the portal's default language, whatever a test before it left active (any order).
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     celery_app.conf.task_always_eager = previous
 
 

@@ -11,7 +11,10 @@ import uuid
 
 import pytest
 
-from tests.conftest import TREE
+from agencies.models import Agency, Role
+from agencies.services import grant_membership
+from reports.models import IndexRun
+from tests.conftest import TREE, make_user
 
 ASSESSMENT = "Nhận định của Sở: Sở Tư pháp cần rút ngắn thời gian trả kết quả."
 PASSWORD = "correct-horse-battery"
@@ -87,6 +90,19 @@ def test_officer_appraises_publishes_and_downloads_the_report_and_the_decision_a
     page.goto(dashboard)
 
     page.click("form[data-compute] button[type=submit]")  # job_progress.js reloads the page once it is done
+    for _ in range(300):  # the job runs in the live server (eager Celery): wait for its run
+        if IndexRun.objects.filter(campaign=closed_campaign).exists():
+            break
+        page.wait_for_timeout(100)
+    page.close()
+
+    # Duties are separate (SEPARATE_APPRAISAL_DUTIES, on with DEBUG off): a second officer of the province appraises.
+    appraiser = make_user("officer_a2")
+    grant_membership(user=appraiser, agency=Agency.objects.get(code="20"), role=Role.OFFICER)
+    second = browser.new_context(locale="vi-VN", accept_downloads=True)
+    second.set_default_timeout(30_000)
+    page = log_in(second, live_server, appraiser)
+    page.goto(dashboard)
     page.wait_for_selector("#appraisal-form")
     page.check("input[name=approved][value=yes]")
     page.fill("textarea[name=note]", "Số liệu đã được kiểm tra.")
@@ -94,9 +110,11 @@ def test_officer_appraises_publishes_and_downloads_the_report_and_the_decision_a
     page.fill("textarea[name=assessment]", ASSESSMENT)
     page.fill("input[name=signer_name]", "Nguyễn Văn An")
     page.click("#appraisal-form [type=submit]")
-    publish = "form:has(input[name=action][value=publish]) button[type=submit]"
-    page.click(publish)
-    page.wait_for_selector(publish, state="detached")  # published: the button is gone
+    publish = "form[action$='/publish/'] button[type=submit]"
+    page.click(publish)  # leads to the confirmation page, which shows what will be published
+    page.click("main form button.btn-success")
+    page.wait_for_url(dashboard)
+    assert page.locator(publish).count() == 0  # published: the button is gone
 
     page.click("button[data-document=report-pdf]")
     page.wait_for_selector("a[href$='/download/']")
