@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sipas.audit import record_audit
@@ -26,7 +27,13 @@ BURST_EXEMPT_CHANNELS = ENTRY_CHANNELS | {"kiosk", "api"}
 def flags_for(
     response: Response, questions: QuestionSet, *, honeypot: bool = False, reused: bool = False
 ) -> list[ResponseFlag]:
-    """The flags a new response earns; call inside the transaction that stores it."""
+    """The flags a new response earns; call inside the transaction that stores it. Their details are written in
+    the portal's language, for the officers who review them, whatever language the respondent chose."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _flags_for(response, questions, honeypot=honeypot, reused=reused)
+
+
+def _flags_for(response: Response, questions: QuestionSet, *, honeypot: bool, reused: bool) -> list[ResponseFlag]:
     campaign = response.campaign
     flags: list[tuple[str, str]] = []
     if response.duration_seconds is not None and response.duration_seconds < campaign.min_seconds:

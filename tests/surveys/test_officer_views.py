@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from agencies.models import AgencyKind
@@ -903,14 +903,15 @@ def test_a_decision_returns_to_the_same_filtered_page(campaign, tree, actors):
 
 
 def test_flag_list_shows_agency_channel_and_flag_detail(campaign, tree, actors):
-    respond(campaign, tree["06004"], seconds=5)
+    with translation.override("en"):  # the respondent's language: details are still the portal's (Vietnamese)
+        respond(campaign, tree["06004"], seconds=5)
 
     html = html_of(browser(actors.officer_a).get("/campaigns/ls-2025/flags/"))
 
     assert "Phường Đông Kinh" in html
     assert "Web link" in html
     assert "Completed implausibly fast" in html
-    assert "5 s, below 45 s" in html
+    assert "5 giây, dưới 45 giây" in html
 
 
 def test_flag_list_filters_by_rule(campaign, tree, actors):
