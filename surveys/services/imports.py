@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -267,11 +268,13 @@ class _ResponseFile:
             return ""
 
     def _flags(self, scaled_codes: list[str], answers: dict[str, Any], submitted_at) -> list[tuple[str, str]]:
-        """The quality flags a file can earn, worded as surveys.services.quality.flags_for words them."""
+        """The quality flags a file can earn, worded as surveys.services.quality.flags_for words them (in the
+        portal's language, for the officers who review them)."""
         flags = []
         scaled = [answers[code] for code in scaled_codes if code in answers]
         if len(scaled) >= STRAIGHT_LINE_MIN_ANSWERS and len(set(scaled)) == 1:
-            detail = _("%(count)s answers, all %(value)s") % {"count": len(scaled), "value": scaled[0]}
+            with translation.override(settings.LANGUAGE_CODE):
+                detail = _("%(count)s answers, all %(value)s") % {"count": len(scaled), "value": scaled[0]}
             flags.append((FlagRule.STRAIGHT_LINED, detail))
         day = submitted_at.astimezone(self.local).date()
         if not self.campaign.period_start <= day <= self.campaign.period_end:
