@@ -25,7 +25,7 @@ from xml.etree.ElementTree import ParseError
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sipas.audit import record_audit
