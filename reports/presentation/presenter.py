@@ -391,8 +391,9 @@ class RunPresentation:
 
     @property
     def in_parts(self) -> bool:
-        """Whether a level answered a version in parts (its interval is a conservative bound)."""
-        return any(self.questionnaire_for(code).in_parts for code in self.versions)
+        """Whether a level answered a version in parts (its interval is a conservative bound), from the levels'
+        stored figures (no query)."""
+        return any(self._figures_of_group(level.key).get("parts") for level in self.levels)
 
     def grading(self, level: str) -> Grading:
         """The level's recorded version, target and bands (the campaign's version and target, no bands, for a
