@@ -187,8 +187,12 @@ def report_context(report: Report) -> dict:
                 "expectations_question",
             )
         },
-        "facts_text": _facts_text(overall_figures),
-        "expectations_text": _expectations_text(overall_figures),
+        # Facts and expectations of the whole campaign; per level where the levels answered different versions
+        # (their pooled figures keep only what every version asks alike).
+        "facts_text": _per_level(presentation, _facts_text) if presentation.mixed else _facts_text(overall_figures),
+        "expectations_text": " ".join(_per_level(presentation, lambda f: [_expectations_text(f)]))
+        if presentation.mixed
+        else _expectations_text(overall_figures),
         "comments": _comments(report),
         "assessment": paragraphs(assessment),
         "recommendations": paragraphs(recommendations),
@@ -405,6 +409,7 @@ def _level(presentation, level: Level) -> dict:
         "previous": previous or "",
         "change_text": change_text,
         "graded": bool(group.grades),
+        "targeted": group.target is not None,
         "rows": [_ranking_row(r) for r in level.agencies],
     }
 
@@ -503,12 +508,29 @@ def _expectation_rows(columns) -> list[dict]:
             for option in columns[0][1].expectations_ranked]  # fmt: skip
 
 
+def _per_level(presentation, lines_of) -> list[str]:
+    """`lines_of` each level's figures, each line after its level's title."""
+    return [
+        f"{level.title}: {line}"
+        for level in presentation.levels
+        for line in lines_of(presentation.group_figures(level.key))
+        if line
+    ]
+
+
 def _expectations_text(figures: Figures) -> str:
     wanted = [e for e in figures.expectations_ranked if e.share.value][:TOP]
-    if not wanted:
+    if wanted:
+        return _("What respondents most want improved: %(wanted)s.") % {
+            "wanted": "; ".join(f"{e.label} ({drafts.percent(e.share.value)})" for e in wanted)}  # fmt: skip
+    # Expectations rated on a scale (SIPAS-2023): those most often given the scale's top answer.
+    top = [(r.label, r.options[-1]) for r in figures.ratings if r.options and r.options[-1].share.value]
+    top = sorted(top, key=lambda item: -item[1].share.value)[:TOP]
+    if not top:
         return ""
-    return _("What respondents most want improved: %(wanted)s.") % {
-        "wanted": "; ".join(f"{e.label} ({drafts.percent(e.share.value)})" for e in wanted)}  # fmt: skip
+    return _("Expectations most often given the top answer (%(answer)s): %(wanted)s.") % {
+        "answer": top[0][1].label,
+        "wanted": "; ".join(f"{label} ({drafts.percent(option.share.value)})" for label, option in top)}  # fmt: skip
 
 
 def _comments(report: Report) -> dict:
