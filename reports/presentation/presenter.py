@@ -298,18 +298,15 @@ STORED = ("agency_id", "level", "rank", "n", "excluded", "sipas", "enough_sample
 def _stored_results(run: IndexRun):
     """The run's agency results as STORED values, in one query, unordered (the rows are sorted in Python)."""
     minimum = CampaignAgency.objects.filter(campaign_id=run.campaign_id, agency_id=OuterRef("agency_id"))
-    return (
-        run.agency_results.order_by()  # through the run: each result knows its run without a query
-        .annotate(
-            code=F("agency__code"),
-            name=F("agency__name"),
-            minimum=Subquery(minimum.values("min_sample")[:1]),
-            version=KT("figures__version"),
-            hl=F("figures__hl"),
-            sipas_bounds=F("figures__intervals__sipas"),
-            hl_bounds=F("figures__intervals__hl"),
-            change=RawSQL("(reports_agencyresult.figures -> 'change') - 'criteria'", (), output_field=JSONField()),
-        )
+    return run.agency_results.order_by().annotate(  # through the run: each result knows its run without a query
+        code=F("agency__code"),
+        name=F("agency__name"),
+        minimum=Subquery(minimum.values("min_sample")[:1]),
+        version=KT("figures__version"),
+        hl=F("figures__hl"),
+        sipas_bounds=F("figures__intervals__sipas"),
+        hl_bounds=F("figures__intervals__hl"),
+        change=RawSQL("(reports_agencyresult.figures -> 'change') - 'criteria'", (), output_field=JSONField()),
     )
 
 

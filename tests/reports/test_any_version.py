@@ -312,7 +312,9 @@ def test_the_workbook_has_each_versions_sheets_and_the_communes_grades(mixed):
     communes = book["Ranking – communes"]
     header = [c.value for c in communes[1]]
     assert "Part I" in header and "Grade" in header and "Satisfaction I_A" not in header
-    grades = {row[header.index("Agency")]: row[header.index("Grade")] for row in communes.iter_rows(2, values_only=True)}
+    grades = {
+        row[header.index("Agency")]: row[header.index("Grade")] for row in communes.iter_rows(2, values_only=True)
+    }
     assert set(grades.values()) == {"Excellent", "To improve"}
 
 
