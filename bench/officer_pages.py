@@ -4,7 +4,8 @@ Builds (or, with --reuse, finds) a closed SIPAS-2017 campaign over the bench pro
 (40 departments and 960 communes), loaded from the cached file of make_responses_csv.py with
 `manage.py import_responses` and computed with `manage.py compute_index`, each in its own process. Then it
 logs an officer of the province in with Django's test Client (in this process: no network, no server
-start-up) and requests the dashboard, and one agency page, --requests times after an untimed first request.
+start-up) and requests the dashboard (each level's headline, the top and bottom of its ranking), a page of the
+communes' whole ranking and one agency page, --requests times after an untimed first request.
 It prints the median, lowest and highest server time of each page and its number of queries.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sipas_bench .venv/bin/python bench/officer_pages.py [--reuse]
@@ -179,7 +180,8 @@ def main() -> None:
         client = Client()
         client.cookies["django_language"] = "vi"
         client.force_login(officer())
-        for url in (f"/index/{slug}/", f"/index/{slug}/agency/{AGENCY_PAGE}/"):
+        pages = (f"/index/{slug}/", f"/index/{slug}/ranking/commune/?page=5", f"/index/{slug}/agency/{AGENCY_PAGE}/")
+        for url in pages:
             times, cpu, queries = measure(client, url, args.requests)
             print(
                 f"GET {url}: median {statistics.median(times) * 1000:.0f} ms (lowest {min(times) * 1000:.0f}, "

@@ -101,28 +101,36 @@ def ranking_chart(
     return canvas.finish()
 
 
-def factor_chart(factors: Sequence[FactorBars], *, title: str, description: str, width: int = 680) -> str:
+def factor_chart(
+    factors: Sequence[FactorBars], *, title: str, description: str, width: int = 680, satisfaction: bool = True
+) -> str:
     """Per factor two bars: the evaluation of its criteria (light) and the satisfaction with it (dark, with
-    its interval), on a 0–100 scale, with a legend."""
-    canvas = _Canvas(title, description, width, [f.label for f in factors], row=34, top=40, bottom=26)
+    its interval), on a 0–100 scale, with a legend. Without `satisfaction` (a version that asks no satisfaction
+    per factor, such as SIPAS-2023), one bar per factor: the evaluation of its criteria."""
+    row = 34 if satisfaction else 20
+    canvas = _Canvas(title, description, width, [f.label for f in factors], row=row, top=40, bottom=26)
     plot = canvas.plot
-    canvas.legend([(BAR_LIGHT, _("Evaluation of the criteria")), (BAR, _("Satisfaction"))])
+    legend = [(BAR_LIGHT, _("Evaluation of the criteria"))]
+    canvas.legend([*legend, (BAR, _("Satisfaction"))] if satisfaction else legend)
     for i, factor in enumerate(factors):
         y = canvas.top + i * canvas.row
-        canvas.open_row(
-            _("%(factor)s: evaluation %(evaluation)s, satisfaction %(satisfaction)s")
-            % {
+        if satisfaction:
+            tip = _("%(factor)s: evaluation %(evaluation)s, satisfaction %(satisfaction)s") % {
                 "factor": factor.label,
                 "evaluation": number(factor.evaluation),
                 "satisfaction": number(factor.satisfaction),
-            },
-            "chart-row",
-        )
-        canvas.label(factor.label, y + canvas.row / 2 - 2)
-        for offset, value, colour, cls in (
-            (3, factor.evaluation, BAR_LIGHT, "bar evaluation"),
-            (16, factor.satisfaction, BAR, "bar satisfaction"),
-        ):
+            }
+        else:
+            tip = _("%(factor)s: evaluation %(evaluation)s") % {
+                "factor": factor.label,
+                "evaluation": number(factor.evaluation),
+            }
+        canvas.open_row(tip, "chart-row")
+        canvas.label(factor.label, y + canvas.row / 2 - (2 if satisfaction else 0))
+        bars = [(3, factor.evaluation, BAR_LIGHT, "bar evaluation")]
+        if satisfaction:
+            bars.append((16, factor.satisfaction, BAR, "bar satisfaction"))
+        for offset, value, colour, cls in bars:
             middle = y + offset + 5.5
             if value is None:
                 canvas.text(plot.left + 4, middle, _("no data"), cls="no-data", fill=MUTED, size=9)

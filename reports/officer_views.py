@@ -47,6 +47,7 @@ from reports.presentation import (
     CAMPAIGN,
     Level,
     Questionnaire,
+    agency_questionnaire,
     factor_chart,
     interval,
     number,
@@ -63,6 +64,7 @@ from reports.services.publication import (
     appraise_run,
     publish_run,
     record_action_plan,
+    unconfirmed_versions,
     update_action_plan,
 )
 from surveys.models import Campaign, CampaignState, Response
@@ -71,6 +73,8 @@ from surveys.selectors import get_managed_campaign, managed_campaigns
 # compute_campaign_index refuses these states (ComputeError); the button is not offered there.
 NOT_COMPUTABLE = (CampaignState.DRAFT, CampaignState.PUBLISHED)
 WEAKEST_CRITERIA = 3
+DASHBOARD_SHOWN = 10  # agencies shown at the top and at the bottom of each level's ranking on the dashboard
+RANKING_PAGE = 100  # agencies per page of a level's whole ranking
 COMMENTS_PER_PAGE = 20
 COMMENT_CODE = "YK"
 
@@ -284,29 +288,68 @@ def _latest_run_context(campaign: Campaign, run: IndexRun, appraisal_form: Appra
         "campaign_factor_chart": embed(factor_chart(presentation.group_figures(CAMPAIGN), whose=_("whole campaign")))
         if presentation.overall.n is not None
         else None,
-        "levels": [
-            {
-                "level": level,
-                "group": level.group,
-                "drivers": presentation.group_drivers(level.key),
-                "chart": _ranking_chart(campaign, level),
-            }
-            for level in presentation.levels
-        ],
+        "levels": [_level_summary(campaign, presentation, level) for level in presentation.levels],
+        "pooled_note": presentation.overall.pooled_note,
     }
 
 
-def _ranking_chart(campaign: Campaign, level: Level) -> str:
+def _level_summary(campaign: Campaign, presentation, level: Level) -> dict:
+    """A level on the dashboard: its headline, grades and target, and the top and the bottom of its ranking (the
+    whole ranking is a page of its own, a page at a time: a thousand rows and bars would not be read here)."""
+    ranked = [row for row in level.agencies if row.rank is not None]
+    top = ranked[:DASHBOARD_SHOWN]
+    bottom = _bottom(ranked, DASHBOARD_SHOWN)
+    return {
+        "level": level,
+        "group": level.group,
+        "drivers": presentation.group_drivers(level.key),
+        "top": top,
+        "bottom": bottom,
+        "hidden": len(ranked) - len(top) - len(bottom),
+        "unranked": len(level.agencies) - len(ranked),
+        "chart": _ranking_chart(level, [*top, *bottom]),
+        "ranking_url": reverse("index:ranking", kwargs={"slug": campaign.slug, "level": level.key}),
+    }
+
+
+def _ranking_chart(level: Level, rows) -> str:
     svg = charts.ranking_chart(
-        ranking_bars(level.agencies, note=_("(not enough responses)")),
+        ranking_bars(rows, note=_("(not enough responses)")),
         title=_("SIPAS per agency: %(level)s") % {"level": level.title},
         description=_(
             "SIPAS of each agency of the level, 0–100, highest first, with its 95% interval; agencies under "
             "their minimum sample are drawn lighter and are not ranked."
         ),
-        target=campaign.target_percent,
+        target=level.group.target,
     )
     return embed(svg)
+
+
+@login_required
+@require_http_methods(["GET"])
+def level_ranking(request, slug: str, level: str):
+    """A level's whole ranking in the latest run, RANKING_PAGE agencies a page at a time, with the chart of the
+    page's agencies. Officers who manage the campaign only; a level the run has not is a 404."""
+    campaign = get_managed_campaign(request.user, slug)
+    run = latest_run(campaign)
+    if run is None:
+        raise Http404("No run")
+    presentation = present_run(run)
+    found = next((item for item in presentation.levels if item.key == level), None)
+    if found is None:
+        raise Http404("No such level in this run")
+    page = Paginator(found.agencies, RANKING_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "run": run,
+        "level": found,
+        "group": found.group,
+        "page": page,
+        "chart": _ranking_chart(found, page.object_list),
+        "agency_urls": reverse("index:agency", kwargs={"slug": campaign.slug, "code": "-"}).removesuffix("-/"),
+        "is_officer": True,
+    }
+    return render(request, "reports/officer/ranking.html", context)
 
 
 # --- Publication, confirmed ---------------------------------------------------------------------------------
@@ -345,10 +388,13 @@ def publish_confirm(request, slug: str):
         }
         for level in presentation.levels
     ]
+    unconfirmed = unconfirmed_versions(run)
     context = {
         "campaign": campaign,
         "run": run,
-        "publishable": run.state == IndexRun.State.APPRAISED,
+        "publishable": run.state == IndexRun.State.APPRAISED and not unconfirmed,
+        "appraised": run.state == IndexRun.State.APPRAISED,
+        "unconfirmed": unconfirmed,
         "appraisals": list(run.appraisals.select_related("appraised_by")),
         "agencies": len(presentation.agencies),
         "enough": sum(1 for row in presentation.agencies if row.enough_sample),
@@ -396,7 +442,7 @@ def agency_page(request, slug: str, code: str):
     access = agency_access(request.user, slug, code)
     if access.run is None:
         return render(request, "reports/officer/agency_unavailable.html", {**vars(access)})
-    questionnaire = Questionnaire(access.campaign.methodology)
+    questionnaire = agency_questionnaire(access.campaign, access.agency)
     plan_form = update_form = None
     if request.method == "POST":
         action = request.POST.get("action")

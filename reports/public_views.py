@@ -36,7 +36,7 @@ from reports.presentation import (
     share_bars,
     uncertainty_note,
 )
-from reports.services.aggregate import plan_for
+from reports.services.aggregate import plans_for
 from reports.services.export import export_payload
 from sipas.cells import inert
 from surveys.models import Scoring
@@ -82,10 +82,15 @@ def campaign_results(request, slug: str):
         "campaign": run.campaign,
         "overall": presentation.overall,
         "levels": [
-            {"level": level, "chart": _ranking_chart(run, level), "has_change": any(a.change for a in level.agencies)}
+            {
+                "level": level,
+                "chart": _ranking_chart(run, level),
+                "has_change": any(a.change for a in level.agencies),
+                "has_grades": bool(level.group.grades),
+            }
             for level in presentation.levels
         ],
-        "method": _method(run),
+        "method": _method(run, in_parts=presentation.in_parts),
     }
     return render(request, "reports/public/campaign_results.html", context)
 
@@ -120,16 +125,34 @@ def data_json(request, slug: str):
     return _download(body.encode("utf-8"), "application/json; charset=utf-8", f"{run.campaign.slug}-results.json")
 
 
+def _unique(items) -> list:
+    return list(dict.fromkeys(items))
+
+
 def _open_table(run: IndexRun) -> tuple[list[str], Iterator[list]]:
     """The open-data table of a published run: its header (stable codes) and one row of plain values per
-    agency (None for no data), in the order of the JSON export; text is neutralised against formulas."""
-    plan = plan_for(run.campaign)
-    factor_codes = list(plan.factors)
-    criteria = [code for factor in plan.factors.values() for code in factor["criteria"]]
-    expectations = [option for options in plan.multi.values() for option in options]
-    facts = [(code, option) for code, options in plan.choices.items() for option in options]
+    agency (None for no data), in the order of the JSON export; text is neutralised against formulas. Where the
+    levels answered different versions, the columns are those of every version, the campaign's default first
+    (an agency's cells for questions its version does not ask are empty), and the parts of a version in parts
+    follow the agency columns."""
+    levels = run.summary.get("levels") or {}
+    by_version = {plan.version: plan for plan in plans_for(run.campaign).values()}
+    used = {values["version"] for values in levels.values()} or {run.campaign.methodology.code}
+    default = run.campaign.methodology.code
+    plans = [by_version[code] for code in sorted(used, key=lambda code: (code != default, code)) if code in by_version]
+    parts = _unique(code for plan in plans for code in plan.parts)
+    factor_codes = _unique(code for plan in plans for code in plan.factors)
+    criteria = _unique(code for plan in plans for factor in plan.factors.values() for code in factor["criteria"])
+    expectations = _unique(o for plan in plans for code in plan.expectations for o in plan.multi[code])
+    facts = _unique(
+        (code, o)
+        for plan in plans
+        for code, options in [*plan.choices.items(), *((c, plan.multi[c]) for c in plan.facts if c in plan.multi)]
+        for o in options
+    )
     header = [
         "code", "name", "level", "n", "excluded", "sipas", "hl", "rank", "enough_sample",
+        *(f"part_{code}" for code in parts),
         *(f"{code}_{part}" for code in factor_codes for part in ("evaluation", "satisfaction")),
         *criteria, *expectations, *(f"{code}_{option}" for code, option in facts),
     ]  # fmt: skip
@@ -138,13 +161,15 @@ def _open_table(run: IndexRun) -> tuple[list[str], Iterator[list]]:
         for result in selectors.agency_results(run):
             f = result.figures
             factor_values = f.get("factors") or {}
+            shares = {**(f.get("facts") or {}), **(f.get("ratings") or {})}
             yield [inert(result.agency.code), inert(result.agency.name), result.level, result.n, result.excluded,
                    f.get("sipas"), f.get("hl"), result.rank, result.enough_sample,
+                   *((f.get("parts") or {}).get(code) for code in parts),
                    *((factor_values.get(code) or {}).get(part) for code in factor_codes
                      for part in ("evaluation", "satisfaction")),
                    *((f.get("criteria") or {}).get(code) for code in criteria),
                    *((f.get("expectations") or {}).get(option) for option in expectations),
-                   *(((f.get("facts") or {}).get(code) or {}).get(option) for code, option in facts)]  # fmt: skip
+                   *((shares.get(code) or {}).get(option) for code, option in facts)]  # fmt: skip
 
     return header, rows()
 
@@ -236,16 +261,17 @@ def _ranking_chart(run: IndexRun, level: Level) -> str:
             "Horizontal bars of SIPAS (0–100) per agency in ranking order, with 95% intervals as whiskers; "
             "lighter bars are agencies under their minimum sample."
         ),
-        target=run.campaign.target_percent,
+        target=level.group.target,
         width=CHART_WIDTH,
     )
     return inline_svg(chart)
 
 
-def _method(run: IndexRun) -> dict:
+def _method(run: IndexRun, *, in_parts: bool = False) -> dict:
     campaign = run.campaign
     scoring = run.scoring
     return {
+        "in_parts": in_parts,
         "counted": count(run.responses_counted),
         "excluded": count(run.responses_excluded),
         "exclusions": [(rule_label(rule), count(n)) for rule, n in sorted(run.excluded_by_rule.items())],
@@ -253,7 +279,7 @@ def _method(run: IndexRun) -> dict:
         "mean_score": scoring == Scoring.MEAN_SCORE,
         "positive_min": campaign.methodology.positive_min,
         "ranking": ranking_note(),
-        "uncertainty": uncertainty_note(),
+        "uncertainty": uncertainty_note(parts=in_parts),
     }
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, AgencyKind, Role
 from agencies.scope import agencies_in_scope
 from agencies.selectors import subtree
+from surveys.method_views import visible_versions
 from surveys.models import Campaign, CampaignAgency, CampaignState, Channel, FlagRule, Methodology
 from surveys.models.campaigns import SampleMode
 from surveys.services.campaigns import set_dossier_volumes, update_campaign
@@ -234,7 +235,8 @@ class CampaignCreateForm(CampaignSettingsForm):
             agencies_in_scope(user, [Role.OFFICER]).filter(kind__in=ROOT_KINDS, active_to__isnull=True).order_by("path")
         )
         self.fields["root"].label_from_instance = lambda agency: f"{agency.name} ({agency.code})"
-        self.fields["methodology"].queryset = Methodology.objects.order_by("code")
+        # The shipped versions and the officer's own provinces' versions, never another province's.
+        self.fields["methodology"].queryset = visible_versions(user).order_by("code")
         self.fields["methodology"].label_from_instance = lambda version: f"{version.code} — {version.label}"
         self.fields["methodology"].initial = (
             Methodology.objects.filter(code="SIPAS-2017").values_list("pk", flat=True).first()

@@ -291,9 +291,22 @@ def _report(document) -> None:
         _("The full ranking of each level, with the 95% intervals, the sample and the change, is in Appendix I."),
     )
     _heading(document, "3. " + _("Results per factor"), 2)
-    _table(document, [_("Factor"), "{%tc for column in columns %}", "{{ column }}", "{%tc endfor %}"],
-           ["{{ row.label }}", "{%tc for cell in row.satisfaction %}", "{{ cell }}", "{%tc endfor %}"],
-           loop="row in factor_rows", widths=[75, 30, 30, 30])  # fmt: skip
+    _tag(document, "{%p for table in tables %}")
+    _tag(document, "{%p if table.title %}")
+    _heading(document, "{{ table.title }}", 3)
+    _tag(document, "{%p endif %}")
+    _tag(document, "{%p if table.part_rows %}")
+    _table(document, [_("Part"), "{%tc for column in table.columns %}", "{{ column }}", "{%tc endfor %}"],
+           ["{{ row.label }}", "{%tc for cell in row.cells %}", "{{ cell }}", "{%tc endfor %}"],
+           loop="row in table.part_rows", widths=[75, 30, 30, 30])  # fmt: skip
+    _p(document, "")
+    _tag(document, "{%p endif %}")
+    _p(document, "{% if table.has_satisfaction %}" + _("Satisfaction with the factor") + "{% else %}"
+       + _("Evaluation of the criteria") + "{% endif %}", italic=True, indent=False)  # fmt: skip
+    _table(document, [_("Factor"), "{%tc for column in table.columns %}", "{{ column }}", "{%tc endfor %}"],
+           ["{{ row.label }}", "{%tc for cell in row.cells %}", "{{ cell }}", "{%tc endfor %}"],
+           loop="row in table.factor_rows", widths=[75, 30, 30, 30])  # fmt: skip
+    _tag(document, "{%p endfor %}")
     _heading(document, "4. " + _("Facts reported by respondents"), 2)
     _tag(document, "{%p for line in facts_text %}")
     _p(document, "- {{ line }}")
@@ -328,24 +341,39 @@ def _report(document) -> None:
     _tag(document, "{%p for item in levels %}")
     _heading(document, "{{ loop.index }}. {{ item.title }}", 2)
     _table(document, [_("Rank"), _("Agency"), _("Responses"), "SIPAS", _("95% interval"), _("Enough responses"),
-                      _("Meets the target"), _("Change"), _("Rank change")],
+                      _("Meets the target"), _("Grade"), _("Change"), _("Rank change")],
            ["{{ row.rank }}", "{{ row.name }}", "{{ row.n }}", "{{ row.sipas }}", "{{ row.interval }}",
-            "{{ row.sample }}", "{{ row.target }}", "{{ row.change }}", "{{ row.rank_change }}"],
-           loop="row in item.rows", widths=[11, 45, 15, 14, 24, 16, 12, 14, 14], size=10)  # fmt: skip
+            "{{ row.sample }}", "{{ row.target }}", "{{ row.grade }}", "{{ row.change }}", "{{ row.rank_change }}"],
+           loop="row in item.rows", widths=[10, 40, 14, 13, 22, 15, 12, 13, 13, 13], size=10)  # fmt: skip
     _tag(document, "{%p endfor %}")
-    _p(document, "{{ general.method.ranking_note }}", size=12)
+    _p(document, "{{ general.method.ranking_note }} {{ targets_text }}", size=12)
     _appendix(document, _("APPENDIX II"), _("Factors and criteria per level"))
-    _table(document, [_("Code"), _("Criterion"), "{%tc for column in columns %}", "{{ column }}", "{%tc endfor %}"],
+    _tag(document, "{%p for table in tables %}")
+    _tag(document, "{%p if table.title %}")
+    _heading(document, "{{ table.title }}", 2)
+    _tag(document, "{%p endif %}")
+    _table(document, [_("Code"), _("Criterion"), "{%tc for column in table.columns %}", "{{ column }}",
+                      "{%tc endfor %}"],
            ["{{ row.code }}", "{{ row.label }}", "{%tc for cell in row.cells %}", "{{ cell }}", "{%tc endfor %}"],
-           loop="row in criteria_rows", widths=[12, 63, 30, 30, 30], size=11)  # fmt: skip
+           loop="row in table.criteria_rows", widths=[12, 63, 30, 30, 30], size=11)  # fmt: skip
+    _tag(document, "{%p endfor %}")
     _appendix(document, _("APPENDIX III"), _("Facts reported and expectations (share of respondents, %)"))
-    _table(document, [_("Question and answer"), "{%tc for column in columns %}", "{{ column }}", "{%tc endfor %}"],
+    _tag(document, "{%p for table in tables %}")
+    _tag(document, "{%p if table.title %}")
+    _heading(document, "{{ table.title }}", 2)
+    _tag(document, "{%p endif %}")
+    _table(document, [_("Question and answer"), "{%tc for column in table.columns %}", "{{ column }}",
+                      "{%tc endfor %}"],
            ["{{ row.label }}", "{%tc for cell in row.cells %}", "{{ cell }}", "{%tc endfor %}"],
-           loop="row in fact_rows", widths=[75, 30, 30, 30], size=11)  # fmt: skip
-    _p(document, "")
-    _table(document, [_("Improvement wanted"), "{%tc for column in columns %}", "{{ column }}", "{%tc endfor %}"],
+           loop="row in table.fact_rows + table.rating_rows", widths=[75, 30, 30, 30], size=11)  # fmt: skip
+    _tag(document, "{%p if table.expectation_rows %}")
+    _p(document, "{{ table.expectations_question }}", italic=True, indent=False)
+    _table(document, [_("Improvement wanted"), "{%tc for column in table.columns %}", "{{ column }}",
+                      "{%tc endfor %}"],
            ["{{ row.label }}", "{%tc for cell in row.cells %}", "{{ cell }}", "{%tc endfor %}"],
-           loop="row in expectation_rows", widths=[75, 30, 30, 30], size=11)  # fmt: skip
+           loop="row in table.expectation_rows", widths=[75, 30, 30, 30], size=11)  # fmt: skip
+    _tag(document, "{%p endif %}")
+    _tag(document, "{%p endfor %}")
     _appendix(document, _("APPENDIX IV"), _("Method and data"))
     _table(document, [_("Item"), _("Value")], ["{{ item[0] }}", "{{ item[1] }}"], loop="item in run", widths=[60, 105])
     _p(document, _("Inputs checksum (SHA-256)") + ": {{ checksum }}", size=11, indent=False)
@@ -421,15 +449,22 @@ def _card(document) -> None:
     _p(document, "{{ card.subject_title }}", bold=True, align="center")
     _p(document, _("To:") + " " + _("The head of %(agency)s") % {"agency": "{{ card.agency }}"}, align="center")
     _p(document, "{{ card.agency }} — {{ card.level }}", bold=True, indent=False)
-    _p(document, _("SIPAS %(sipas)s %% (95%% interval %(interval)s); overall satisfaction %(hl)s %%; %(n)s responses; %(rank)s.")
+    _p(document, "{% if card.has_satisfaction %}"
+       + _("SIPAS %(sipas)s %% (95%% interval %(interval)s); overall satisfaction %(hl)s %%; %(n)s responses; %(rank)s.")
        % {"sipas": "{{ card.row.sipas.text }}", "interval": "{{ card.row.sipas.interval_text }}",
-          "hl": "{{ card.row.hl.text }}", "n": "{{ card.row.n_text }}", "rank": "{{ card.rank }}"})  # fmt: skip
+          "hl": "{{ card.row.hl.text }}", "n": "{{ card.row.n_text }}", "rank": "{{ card.rank }}"}
+       + "{% else %}{{ card.headline }}; "
+       + _("%(n)s responses; %(rank)s.") % {"n": "{{ card.row.n_text }}", "rank": "{{ card.rank }}"}
+       + "{% endif %}")  # fmt: skip
+    _tag(document, "{%p if card.details %}")
+    _p(document, "{{ card.details }}.")
+    _tag(document, "{%p endif %}")
     _tag(document, "{%p if card.change %}")
     _p(document, "{{ card.change }}")
     _tag(document, "{%p endif %}")
-    _table(document, [_("Factor"), _("Evaluation of the criteria"), _("Satisfaction"), _("95% interval")],
-           ["{{ f.code }}. {{ f.label }}", "{{ f.evaluation.text }}", "{{ f.satisfaction.text }}",
-            "{{ f.satisfaction.interval_text }}"], loop="f in card.factors", widths=[85, 25, 25, 30], size=12)  # fmt: skip
+    _table(document, [_("Factor"), "{%tc for column in card.factor_columns %}", "{{ column }}", "{%tc endfor %}"],
+           ["{{ f.label }}", "{%tc for cell in f.cells %}", "{{ cell }}", "{%tc endfor %}"],
+           loop="f in card.factor_rows", widths=[85, 27, 27, 26], size=12)  # fmt: skip
     _p(document, _("Weakest criteria:"), bold=True, indent=False)
     _tag(document, "{%p for c in card.weakest %}")
     _p(document, "- {{ c.code }}. {{ c.label }}: {{ c.index.text }}")

@@ -17,9 +17,22 @@ from django.utils.translation import gettext as _
 
 from reports.comments import THEMES
 from reports.documents import drafts
+from reports.documents.tables import version_tables
 from reports.models import IndexRun
-from reports.presentation import CAMPAIGN, AgencyRow, Figures, Level, count, day, moment, number, place_date
-from reports.rendering.report import Report, _method
+from reports.presentation import (
+    CAMPAIGN,
+    AgencyRow,
+    Figures,
+    Level,
+    count,
+    day,
+    moment,
+    number,
+    place_date,
+    target_text,
+)
+from reports.rendering.report import Report, _method, versions_text
+from surveys.models.methodology import pick_language
 
 TOP = 3  # agencies named at the top and the bottom of each level's ranking in the body
 
@@ -101,11 +114,12 @@ def legal_bases(report: Report) -> list[str]:
     for the officer to number in Word."""
     campaign = report.campaign
     bases = []
-    if campaign.methodology.code.startswith("SIPAS-2023"):
+    versions = report.presentation.versions
+    if any(code.startswith("SIPAS-2023") for code in versions):
         bases.append(_("Decision No. 1001/QD-BNV of 11/12/2023 of the Minister of Home Affairs on the method of "
                        "measuring the satisfaction of citizens and organisations with the service of state "
                        "administrative agencies for 2023–2026"))  # fmt: skip
-    else:
+    if not all(code.startswith("SIPAS-2023") for code in versions):
         bases.append(_("Decision No. 2640/QD-BNV of 10/10/2017 of the Minister of Home Affairs approving the scheme "
                        "for measuring the satisfaction of citizens and organisations with the service of state "
                        "administrative agencies"))  # fmt: skip
@@ -121,8 +135,8 @@ def report_context(report: Report) -> dict:
     """Every part of the province report, for the PDF and the DOCX template alike."""
     presentation, campaign = report.presentation, report.campaign
     appraisal = report.appraisal
-    columns = [(group, presentation.group_figures(group.key)) for group in presentation.groups]
-    overall_figures = columns[0][1]
+    tables = version_tables(presentation)
+    overall_figures = presentation.group_figures(CAMPAIGN)
     target = campaign.target_percent
     assessment = appraisal.assessment if appraisal and appraisal.assessment else drafts.draft_assessment(presentation)
     recommendations = (
@@ -156,16 +170,30 @@ def report_context(report: Report) -> dict:
             "group": presentation.overall,
             "text": _overall_text(report),
             "figures": overall_figures,
+            "pooled_note": presentation.overall.pooled_note,
         },
-        "levels": [_level(presentation, level, target) for level in presentation.levels],
-        "columns": [group.column for group, _figures in columns],
-        "factor_rows": _factor_rows(columns),
-        "criteria_rows": _criteria_rows(columns),
-        "fact_rows": _fact_rows(columns),
-        "facts_text": _facts_text(overall_figures),
-        "expectation_rows": _expectation_rows(columns),
-        "expectations_question": overall_figures.expectations_question,
-        "expectations_text": _expectations_text(overall_figures),
+        "levels": [_level(presentation, level) for level in presentation.levels],
+        # Each version's tables: one for a campaign with one version (the campaign and its levels as columns),
+        # one per version (its levels as columns) where the levels answered different versions.
+        "tables": tables,
+        # The first (the default version's) tables under their earlier names, for templates written before.
+        **{
+            key: tables[0][key]
+            for key in (
+                "columns",
+                "factor_rows",
+                "criteria_rows",
+                "fact_rows",
+                "expectation_rows",
+                "expectations_question",
+            )
+        },
+        # Facts and expectations of the whole campaign; per level where the levels answered different versions
+        # (their pooled figures keep only what every version asks alike).
+        "facts_text": _per_level(presentation, _facts_text) if presentation.mixed else _facts_text(overall_figures),
+        "expectations_text": " ".join(_per_level(presentation, lambda f: [_expectations_text(f)]))
+        if presentation.mixed
+        else _expectations_text(overall_figures),
         "comments": _comments(report),
         "assessment": paragraphs(assessment),
         "recommendations": paragraphs(recommendations),
@@ -187,8 +215,24 @@ def report_context(report: Report) -> dict:
         "run": _run_rows(report),
         "checksum": report.run.checksum,
         "target": number(target) if target is not None else "",
+        "targets_text": _targets_text(presentation),
         "status": _status(report.run),
     }
+
+
+def _targets_text(presentation) -> str:
+    """The levels' targets and bands, as the report's ranking appendix states them."""
+    lines = []
+    for level in presentation.levels:
+        group = level.group
+        parts = []
+        if group.target is not None:
+            parts.append(_("target %(target)s") % {"target": group.target_text})
+        if group.grades:
+            parts.append(", ".join(f"{g.label} ≥ {g.lower_text}" for g in group.grades))
+        if parts:
+            lines.append(f"{level.title}: {'; '.join(parts)}")
+    return ". ".join(lines) + ("." if lines else "")
 
 
 def _status(run: IndexRun) -> str:
@@ -222,12 +266,21 @@ def _general(report: Report) -> dict:
             "procedure from a surveyed agency during the period."
         ),
         "method": method,
-        "method_text": _(
-            "The questionnaire %(methodology)s was used. Each index is computed by the rule “%(scoring)s”: an "
-            "answer of %(positive)s or more on the 5-level scale is positive, and a question left empty is left "
-            "out of its count. SIPAS is the mean of the satisfaction indices of the factors."
-        )
-        % {"methodology": method["methodology"], "scoring": method["scoring"], "positive": method["positive_min"]},
+        "method_text": " ".join(
+            [
+                _(
+                    "The questionnaire %(methodology)s was used. Each index is computed by the rule “%(scoring)s”: an "
+                    "answer of %(positive)s or more on the 5-level scale is positive, and a question left empty is "
+                    "left out of its count."
+                )
+                % {
+                    "methodology": method["methodology"],
+                    "scoring": method["scoring"],
+                    "positive": method["positive_min"],
+                },
+                *_index_rules(report),
+            ]
+        ),
         "sample_text": _(
             "Responses counted: %(counted)s; excluded by a recorded decision: %(excluded)s. "
             "Agencies with enough responses: %(enough)s of %(agencies)s."
@@ -236,8 +289,31 @@ def _general(report: Report) -> dict:
     }
 
 
+def _index_rules(report: Report) -> list[str]:
+    """How each version used combines its figures into SIPAS, one sentence per version."""
+    presentation = report.presentation
+    sentences = []
+    for code in presentation.versions:
+        questionnaire = presentation.questionnaire_for(code)
+        prefix = f"{code}: " if presentation.mixed else ""
+        if questionnaire.in_parts:
+            weights = ", ".join(
+                f"{pick_language(p.get('name', p['code']), p.get('name_en', ''))} {p.get('weight', 0):g}"
+                for p in questionnaire.methodology.parts
+            )
+            sentences.append(prefix + _(
+                "SIPAS is the weighted mean of the indices of its parts (weights: %(weights)s), each part's index "
+                "being the mean of its items' indices."
+            ) % {"weights": weights})  # fmt: skip
+        else:
+            sentences.append(prefix + _("SIPAS is the mean of the satisfaction indices of the factors."))
+    return sentences
+
+
 def _overall_text(report: Report) -> str:
     overall = report.presentation.overall
+    if not overall.pooled_index:
+        return " ".join([overall.pooled_note, _("Responses counted: %(n)s.") % {"n": overall.n_text}])
     if overall.sipas.value is None:
         return _("No response was counted.")
     text = _(
@@ -253,7 +329,7 @@ def _overall_text(report: Report) -> str:
     return text
 
 
-def _level(presentation, level: Level, target: float | None) -> dict:
+def _level(presentation, level: Level) -> dict:
     ranked = [r for r in level.agencies if r.rank is not None]
     changed = [r for r in level.agencies if r.change and r.change.sipas_change is not None]
     figures = presentation.group_figures(level.key)
@@ -264,9 +340,17 @@ def _level(presentation, level: Level, target: float | None) -> dict:
         "%(interval)s), from %(low)s to %(high)s."
     ) % {"level": level.title, "agencies": group.agencies_text, "ranked": group.ranked_text, "sipas": group.sipas.text,
          "interval": group.sipas.interval_text, "low": group.sipas_min.text, "high": group.sipas_max.text}  # fmt: skip
-    if target is not None and ranked:
+    if presentation.mixed:
+        text += " " + _("Questionnaire: %(version)s.") % {"version": group.version}
+    if group.target is not None and ranked:
         text += " " + _("%(count)s agencies meet the target of %(target)s %%.") % {
-            "count": sum(1 for r in ranked if r.meets_target), "target": number(target)}  # fmt: skip
+            "count": sum(1 for r in ranked if r.meets_target), "target": group.target_text}  # fmt: skip
+    if group.grades:
+        text += " " + _("Grades: %(grades)s.") % {
+            "grades": "; ".join(f"{g.label} (≥ {g.lower_text}): {count(g.agencies)}" for g in group.grades)}  # fmt: skip
+    if figures.parts:
+        text += " " + _("Parts: %(parts)s.") % {
+            "parts": "; ".join(f"{p.label} {p.index.text}" for p in figures.parts)}  # fmt: skip
     change_text = ""
     if previous and changed:
         change_text = _(
@@ -285,6 +369,8 @@ def _level(presentation, level: Level, target: float | None) -> dict:
         "weakest": figures.weakest(drafts.WEAKEST),
         "previous": previous or "",
         "change_text": change_text,
+        "graded": bool(group.grades),
+        "targeted": group.target is not None,
         "rows": [_ranking_row(r) for r in level.agencies],
     }
 
@@ -300,43 +386,10 @@ def _ranking_row(row: AgencyRow) -> dict:
         "sample": _("yes") if row.enough_sample else _("under %(minimum)s") % {"minimum": row.minimum_text},
         "change": (change.sipas_change_text + (" *" if change.real else "")) if change else "—",
         "rank_change": (change.rank_change_text or "—") if change else "—",
-        "target": {True: _("yes"), False: _("no")}.get(row.meets_target, "—"),
+        "target": row.meets_target_text,
+        "grade": row.grade or "—",
         "weak": not row.enough_sample,
     }
-
-
-def _factor_rows(columns) -> list[dict]:
-    factors = columns[0][1].factors
-    return [
-        {"label": f"{factor.code}. {factor.label}",
-         "evaluation": [figures.factors[i].evaluation.text for _group, figures in columns],
-         "satisfaction": [figures.factors[i].satisfaction.text for _group, figures in columns]}
-        for i, factor in enumerate(factors)
-    ]  # fmt: skip
-
-
-def _criteria_rows(columns) -> list[dict]:
-    campaign: Figures = columns[0][1]
-    rows = []
-    for factor in campaign.factors:
-        rows.append({"group": True, "code": factor.code, "label": factor.label, "cells": []})
-        for i, criterion in enumerate(campaign.criteria):
-            if criterion.factor_code == factor.code:
-                cells = [figures.criteria[i].index.text for _group, figures in columns]
-                rows.append({"group": False, "code": criterion.code, "label": criterion.label, "cells": cells})
-    return rows
-
-
-def _fact_rows(columns) -> list[dict]:
-    campaign: Figures = columns[0][1]
-    rows = []
-    for i, fact in enumerate(campaign.facts):
-        answered = [count(figures.facts[i].answered) for _group, figures in columns]
-        rows.append({"group": True, "label": f"{fact.code}. {fact.label}", "cells": ["n = " + n for n in answered]})
-        for j, option in enumerate(fact.options):
-            rows.append({"group": False, "label": option.label,
-                         "cells": [figures.facts[i].options[j].share.text for _group, figures in columns]})  # fmt: skip
-    return rows
 
 
 def _facts_text(figures: Figures) -> list[str]:
@@ -353,19 +406,29 @@ def _facts_text(figures: Figures) -> list[str]:
     return lines
 
 
-def _expectation_rows(columns) -> list[dict]:
-    campaign: Figures = columns[0][1]
-    shares = [{e.code: e.share.text for e in figures.expectations} for _group, figures in columns]
-    return [{"label": option.label, "cells": [column[option.code] for column in shares]}
-            for option in campaign.expectations_ranked]  # fmt: skip
+def _per_level(presentation, lines_of) -> list[str]:
+    """`lines_of` each level's figures, each line after its level's title."""
+    return [
+        f"{level.title}: {line}"
+        for level in presentation.levels
+        for line in lines_of(presentation.group_figures(level.key))
+        if line
+    ]
 
 
 def _expectations_text(figures: Figures) -> str:
     wanted = [e for e in figures.expectations_ranked if e.share.value][:TOP]
-    if not wanted:
+    if wanted:
+        return _("What respondents most want improved: %(wanted)s.") % {
+            "wanted": "; ".join(f"{e.label} ({drafts.percent(e.share.value)})" for e in wanted)}  # fmt: skip
+    # Expectations rated on a scale (SIPAS-2023): those most often given the scale's top answer.
+    top = [(r.label, r.options[-1]) for r in figures.ratings if r.options and r.options[-1].share.value]
+    top = sorted(top, key=lambda item: -item[1].share.value)[:TOP]
+    if not top:
         return ""
-    return _("What respondents most want improved: %(wanted)s.") % {
-        "wanted": "; ".join(f"{e.label} ({drafts.percent(e.share.value)})" for e in wanted)}  # fmt: skip
+    return _("Expectations most often given the top answer (%(answer)s): %(wanted)s.") % {
+        "answer": top[0][1].label,
+        "wanted": "; ".join(f"{label} ({drafts.percent(option.share.value)})" for label, option in top)}  # fmt: skip
 
 
 def _comments(report: Report) -> dict:
@@ -388,7 +451,7 @@ def _run_rows(report: Report) -> list[tuple[str, str]]:
     run, appraisal = report.run, report.appraisal
     return [
         (_("Campaign"), report.campaign.name),
-        (_("Methodology"), report.campaign.methodology.label),
+        (_("Methodology"), versions_text(report)),
         (_("Run number"), str(run.number)),
         (_("State of the run"), str(IndexRun.State(run.state).label)),
         (_("Computed at"), moment(run.computed_at)),
@@ -404,17 +467,35 @@ def decision_context(report: Report) -> dict:
     """The decision approving and announcing the results: legal bases, Articles 1–3, appendix per level."""
     context = report_context(report)
     presentation, campaign, appraisal = report.presentation, report.campaign, report.appraisal
-    target = campaign.target_percent
     below = drafts.under_target(presentation)
     due = appraisal.plans_due if appraisal and appraisal.plans_due else None
     overall = presentation.overall
+    targets = {level.group.target for level in presentation.levels if level.group.target is not None}
     article2 = ""
-    if target is not None:
+    if len(targets) == 1:
         article2 = _(
             "Agencies whose satisfaction index is under the target of %(target)s %% (listed in the appendix) draw up "
             "action plans for their weakest criteria and send them to the Department of Home Affairs by %(due)s, "
             "recording them in the portal."
-        ) % {"target": number(target), "due": day(due) if due else "……/……/……"}  # fmt: skip
+        ) % {"target": target_text(targets.pop()), "due": day(due) if due else "……/……/……"}  # fmt: skip
+    elif targets:
+        article2 = _(
+            "Agencies whose satisfaction index is under the target of their level (%(targets)s; listed in the "
+            "appendix) draw up action plans for their weakest criteria and send them to the Department of Home "
+            "Affairs by %(due)s, recording them in the portal."
+        ) % {"targets": "; ".join(f"{level.title}: {level.group.target_text} %" for level in presentation.levels
+                                  if level.group.target is not None),
+             "due": day(due) if due else "……/……/……"}  # fmt: skip
+    if overall.pooled_index:
+        article1 = _(
+            "To approve and announce the results of %(subject)s: the index of the province is %(sipas)s %%, with "
+            "the results of each agency by level in the appendix to this decision."
+        ) % {"subject": subject(report), "sipas": overall.sipas.text}
+    else:
+        article1 = _(
+            "To approve and announce the results of %(subject)s: the index of each level and of each agency by level, "
+            "in the appendix to this decision (the levels answered different questionnaires: %(versions)s)."
+        ) % {"subject": subject(report), "versions": versions_text(report)}
     context.update(
         letterhead=letterhead(report, "QĐ-SNV"),
         authority=_("Director of the Department of Home Affairs of %(province)s")
@@ -423,11 +504,7 @@ def decision_context(report: Report) -> dict:
             _("Director of the Department of Home Affairs of %(province)s") % {"province": in_text(campaign.root)}
         ).upper(),
         bases=[*legal_bases(report), _("The appraisal of the results by the Department of Home Affairs")],
-        article1=_(
-            "To approve and announce the results of %(subject)s: the index of the province is %(sipas)s %%, with "
-            "the results of each agency by level in the appendix to this decision."
-        )
-        % {"subject": subject(report), "sipas": overall.sipas.text},
+        article1=article1,
         article2=article2,
         below=[{"name": r.name, "level": r.level_title, "sipas": r.sipas.text} for r in below],
         article3=_(
@@ -454,7 +531,6 @@ def card_context(report: Report, row: AgencyRow, level: Level) -> dict:
     respondents want; what it must do when it is under the target."""
     presentation, campaign = report.presentation, report.campaign
     figures = presentation.figures(row)
-    target = campaign.target_percent
     appraisal = report.appraisal
     due = appraisal.plans_due if appraisal and appraisal.plans_due else None
     rank = (
@@ -473,7 +549,22 @@ def card_context(report: Report, row: AgencyRow, level: Level) -> dict:
     if row.meets_target is False:
         action = _("The agency is under the target of %(target)s %%: it draws up an action plan for its weakest "
                    "criteria and sends it to the Department of Home Affairs by %(due)s.") % {
-            "target": number(target), "due": day(due) if due else "……/……/……"}  # fmt: skip
+            "target": level.group.target_text, "due": day(due) if due else "……/……/……"}  # fmt: skip
+    headline = _("SIPAS %(sipas)s %% (95%% interval %(interval)s)") % {
+        "sipas": row.sipas.text, "interval": row.sipas.interval_text}  # fmt: skip
+    details = []
+    if figures.parts:
+        details.append("; ".join(f"{p.label} {p.index.text} %" for p in figures.parts))
+    if row.grade:
+        details.append(_("grade: %(grade)s") % {"grade": row.grade})
+    if row.meets_target is not None:
+        details.append(
+            (_("meets its level's target of %(target)s %%") if row.meets_target
+             else _("under its level's target of %(target)s %%")) % {"target": level.group.target_text}
+        )  # fmt: skip
+    factor_columns = [_("Evaluation of the criteria")]
+    if figures.has_satisfaction:
+        factor_columns += [_("Satisfaction"), _("95% interval")]
     return {
         "letterhead": letterhead(report, "SNV"),
         "campaign": campaign.name,
@@ -484,7 +575,22 @@ def card_context(report: Report, row: AgencyRow, level: Level) -> dict:
         "level": row.level_title,
         "rank": rank,
         "change": change,
+        "version": figures.version,
+        "headline": headline,
+        "details": capfirst("; ".join(details)),
         "factors": figures.factors,
+        "has_satisfaction": figures.has_satisfaction,
+        "factor_columns": factor_columns,
+        "factor_rows": [
+            {
+                "label": f"{f.code}. {f.label}",
+                "cells": [
+                    f.evaluation.text,
+                    *((f.satisfaction.text, f.satisfaction.interval_text) if figures.has_satisfaction else ()),
+                ],
+            }
+            for f in figures.factors
+        ],
         "weakest": figures.weakest(drafts.WEAKEST),
         "facts": _facts_text(figures),
         "expectations": _expectations_text(figures),

@@ -12,20 +12,22 @@ from reports.presentation import CAMPAIGN, Figures, RunPresentation, number
 WEAKEST = 3
 NAMED_AGENCIES = 5  # agencies under the target named in a sentence; the others are counted
 
-# Reported facts of the SIPAS questionnaires: (question, option) whose share a document comments on.
-LATE = ("TH", "3")  # the result came late
-NO_APOLOGY = ("XL", "2")  # asked only when late: no written apology
-HARASSED = ("PH", "2")  # a servant caused trouble
-EXTRA_PAID = ("TN", "2")  # asked to pay beyond the regulated fees
+# Reported facts of the shipped questionnaires whose share a document comments on: per fact, the (question,
+# options) of each version that asks it (SIPAS-2017's yes/no questions, SIPAS-2023's "none / some / many").
+LATE = (("TH", ("3",)),)  # the result came late
+NO_APOLOGY = (("XL", ("2",)),)  # asked only when late: no written apology
+HARASSED = (("PH", ("2",)), ("NK", ("2", "3")))  # a servant caused trouble
+EXTRA_PAID = (("TN", ("2",)), ("CP", ("2", "3")))  # asked to pay beyond the regulated fees
 
 
-def fact_share(figures: Figures, fact: tuple[str, str]) -> float | None:
-    """The share (0–100) of respondents who gave `fact`'s option, None when the questionnaire has no such
-    question or nobody answered it."""
-    code, option = fact
-    for row in figures.facts:
-        if row.code == code:
-            return next((o.share.value for o in row.options if o.code == option), None)
+def fact_share(figures: Figures, fact: tuple[tuple[str, tuple[str, ...]], ...]) -> float | None:
+    """The share (0–100) of respondents who gave one of `fact`'s options, by the first of its questions the
+    figures hold; None when the questionnaire has no such question or nobody answered it."""
+    for code, options in fact:
+        for row in figures.facts:
+            if row.code == code:
+                values = [o.share.value for o in row.options if o.code in options]
+                return None if not values or all(v is None for v in values) else sum(v or 0 for v in values)
     return None
 
 
@@ -45,33 +47,51 @@ def _criteria(figures: Figures) -> str:
 
 
 def under_target(presentation: RunPresentation) -> list:
-    """Ranked agencies whose SIPAS is under the campaign's target, lowest first (none without a target)."""
+    """Ranked agencies whose SIPAS is under their level's target, lowest first (none without a target)."""
     rows = [r for r in presentation.agencies if r.meets_target is False and r.enough_sample]
     return sorted(rows, key=lambda r: r.sipas.value)
+
+
+def _best_factor(figures: Figures) -> tuple[str, float] | None:
+    """The factor respondents were most satisfied with (by its satisfaction; by the evaluation of its criteria for
+    a version that asks no satisfaction per factor), with its figure."""
+    if figures.has_satisfaction:
+        scored = [(f.label, f.satisfaction.value) for f in figures.factors if f.satisfaction.value is not None]
+    else:
+        scored = [(f.label, f.evaluation.value) for f in figures.factors if f.evaluation.value is not None]
+    return max(scored, key=lambda item: item[1]) if scored else None
 
 
 def draft_assessment(presentation: RunPresentation) -> str:
     """Strengths, weaknesses and their likely causes, one paragraph each, as the figures state them."""
     overall = presentation.overall
     campaign = presentation.group_figures(CAMPAIGN)
-    target = presentation.campaign.target_percent
     paragraphs = []
-    if overall.sipas.value is None:
+    if overall.n is None or not overall.n:
         return _("No response was counted: the figures allow no assessment.")
-    factors = sorted(
-        (f for f in campaign.factors if f.satisfaction.value is not None), key=lambda f: -f.satisfaction.value
-    )
-    strengths = _("Strengths: the satisfaction index of the province reached %(sipas)s.") % {
-        "sipas": percent(overall.sipas.value)
-    }
-    if factors:
-        strengths += " " + _("Respondents were most satisfied with %(factor)s (%(value)s).") % {
-            "factor": factors[0].label,
-            "value": percent(factors[0].satisfaction.value),
+    if overall.pooled_index and overall.sipas.value is not None:
+        strengths = _("Strengths: the satisfaction index of the province reached %(sipas)s.") % {
+            "sipas": percent(overall.sipas.value)
+        }
+    else:  # levels on different versions: each level's own index
+        strengths = _("Strengths: %(levels)s.") % {
+            "levels": "; ".join(
+                _("the satisfaction index of %(level)s reached %(sipas)s")
+                % {"level": level.title, "sipas": percent(level.group.sipas.value)}
+                for level in presentation.levels
+                if level.group.sipas.value is not None
+            )
         }
     for level in presentation.levels:
-        meeting = sum(1 for r in level.agencies if r.meets_target)
+        best = _best_factor(presentation.group_figures(level.key))
+        if best:
+            strengths += " " + _("%(level)s: respondents rated %(factor)s best (%(value)s).") % {
+                "level": level.title, "factor": best[0], "value": percent(best[1])}  # fmt: skip
+        target = level.group.target
         if target is not None and level.group.ranked:
+            meeting = level.group.meets_target
+            if meeting is None:  # a run computed before targets per level
+                meeting = sum(1 for r in level.agencies if r.meets_target)
             strengths += " " + _(
                 "%(level)s: %(meeting)s of %(ranked)s ranked agencies meet the target of %(target)s."
             ) % {"level": level.title, "meeting": meeting, "ranked": level.group.ranked, "target": percent(target)}

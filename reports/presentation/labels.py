@@ -15,9 +15,27 @@ from surveys.models import FlagRule
 from surveys.models.methodology import pick_language
 
 __all__ = [
-    "LEVELS", "LEVEL_COLUMNS", "LEVEL_TITLES", "count", "day", "interval", "level_column", "level_order",
-    "level_title", "moment", "number", "option_label", "place_date", "rank_change_text", "ranking_note", "real_text", "rule_label",
-    "signed", "uncertainty_note",
+    "LEVELS",
+    "LEVEL_COLUMNS",
+    "LEVEL_TITLES",
+    "band_label",
+    "count",
+    "day",
+    "interval",
+    "level_column",
+    "level_order",
+    "level_title",
+    "moment",
+    "number",
+    "option_label",
+    "place_date",
+    "rank_change_text",
+    "ranking_note",
+    "real_text",
+    "rule_label",
+    "signed",
+    "target_text",
+    "uncertainty_note",
 ]  # fmt: skip
 
 LEVELS = ("province", "department", "district", "commune")
@@ -112,14 +130,33 @@ def option_label(option: dict) -> str:
     return pick_language(option.get("label", option["code"]), option.get("label_en", ""))
 
 
-def uncertainty_note() -> str:
-    return _(
+def uncertainty_note(*, parts: bool = False) -> str:
+    """What the intervals are; with `parts`, also how they are bounded for a version in parts (SIPAS-2023)."""
+    note = _(
         "The project's addition (official reports show no uncertainty): every share carries a 95% Wilson "
         "interval; the interval of SIPAS comes from the delta method applied to the mean of the factor "
         "satisfaction indices, with their covariances estimated from respondents who answered both questions. "
         "A change against the previous campaign is called beyond chance only when the 95% interval of the "
         "difference excludes zero."
     )
+    if parts:
+        note += " " + _(
+            "For a questionnaire in parts (such as SIPAS-2023), SIPAS is a weighted mean of its items' indices and "
+            "its interval assumes the items perfectly correlated: a conservative bound, wider than the true interval."
+        )
+    return note
+
+
+def target_text(target: float | None) -> str:
+    """A target as documents write it: "90" for a whole number, else with 2 decimals; "—" without one."""
+    if target is None:
+        return "—"
+    return number(target, 0 if float(target).is_integer() else 2)
+
+
+def band_label(band: dict) -> str:
+    """A grading band's label in the active language."""
+    return pick_language(band.get("label", ""), band.get("label_en", ""))
 
 
 def ranking_note() -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from reports.presentation.labels import (
     count,
     interval,
@@ -15,6 +17,7 @@ from reports.presentation.labels import (
     rank_change_text,
     real_text,
     signed,
+    target_text,
 )
 
 
@@ -42,7 +45,36 @@ class FactorRow:
     code: str
     label: str
     evaluation: Figure  # mean of its criteria's indices
-    satisfaction: Figure  # with its interval
+    satisfaction: Figure  # with its interval (None for a version that asks no satisfaction per factor)
+    part: str = ""  # the code of its part, for a version in parts
+
+
+@dataclass(frozen=True)
+class PartRow:
+    """A part of a version whose index combines parts by weights (SIPAS-2023's policy and service parts): its index,
+    the mean of its items' indices, and its weight in the version's setting."""
+
+    code: str
+    label: str
+    weight: float | None
+    index: Figure
+
+    @property
+    def weight_text(self) -> str:
+        return "—" if self.weight is None else f"{self.weight:g}"
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """A grading band of a level (best first) and how many ranked agencies of the level reach it."""
+
+    label: str
+    lower: float
+    agencies: int | None
+
+    @property
+    def lower_text(self) -> str:
+        return number(self.lower, 0)
 
 
 @dataclass(frozen=True)
@@ -113,7 +145,6 @@ class Change:
     real: bool | None  # the change is beyond chance
     previous_rank: int | None
     rank_change: int | None  # places up
-    criteria: dict[str, float | None]
 
     @property
     def previous_sipas_text(self) -> str:
@@ -141,12 +172,23 @@ class Figures:
     facts: tuple[FactRow, ...]
     expectations: tuple[ShareRow, ...]
     expectations_question: str  # the question the expectations answer ("" without one)
+    version: str = ""  # the questionnaire's code; for pooled figures, the versions joined by "+"
+    parts: tuple[PartRow, ...] = ()  # a version in parts (SIPAS-2023)
+    ratings: tuple[FactRow, ...] = ()  # expectations rated on a scale (SIPAS-2023's 4 levels): shares per answer
+    has_satisfaction: bool = True  # the version asks the satisfaction with each factor (SIPAS-2017 does)
 
     def weakest(self, size: int) -> tuple[CriterionRow, ...]:
         """The `size` criteria with the lowest index (no data left out), lowest first."""
         return tuple(
             sorted((c for c in self.criteria if c.index.value is not None), key=lambda c: c.index.value)[:size]
         )
+
+    @property
+    def factors_by_part(self) -> list[tuple[PartRow | None, tuple[FactorRow, ...]]]:
+        """The factors under their part (one group with no part for a version without parts)."""
+        if not self.parts:
+            return [(None, self.factors)]
+        return [(p, tuple(f for f in self.factors if f.part == p.code)) for p in self.parts]
 
     @property
     def criteria_by_factor(self) -> list[tuple[FactorRow, tuple[CriterionRow, ...]]]:
@@ -172,10 +214,25 @@ class GroupRow:
     sipas_max: Figure
     thresholds: tuple[Threshold, ...]
     weighted: bool
+    version: str = ""  # the questionnaire of a level; for the whole campaign, its versions joined by ", "
+    target: float | None = None  # the level's target (the campaign's, for the whole campaign)
+    meets_target: int | None = None  # ranked agencies of the level that reach its target
+    grades: tuple[GradeRow, ...] = ()  # the level's grading bands, best first, with their agencies
+    pooled_note: str = ""  # figures pooled over different versions: what was combined (figures.pooled_note)
+    pooled_index: bool = True  # False: the versions pooled define the index differently, so it is not pooled
 
     @property
     def title(self) -> str:
         return level_title(self.key)
+
+    @property
+    def target_text(self) -> str:
+        return target_text(self.target)
+
+    @property
+    def sipas_text(self) -> str:
+        """SIPAS as a page prints it: "not pooled" where the versions pooled define it differently."""
+        return self.sipas.text if self.pooled_index else _("not pooled")
 
     @property
     def column(self) -> str:
@@ -210,6 +267,7 @@ class AgencyRow:
     hl: Figure
     change: Change | None
     meets_target: bool | None  # None without a target or without data
+    grade: str = ""  # the label of the level's band its SIPAS reaches ("" without bands or below every band)
 
     @property
     def status(self) -> str:
@@ -235,6 +293,10 @@ class AgencyRow:
         return count(self.excluded)
 
     @property
+    def meets_target_text(self) -> str:
+        return {True: _("yes"), False: _("no")}.get(self.meets_target, "—")
+
+    @property
     def minimum_text(self) -> str:
         return count(self.minimum)
 
@@ -251,6 +313,10 @@ class Level:
     @property
     def title(self) -> str:
         return self.group.title
+
+    @property
+    def version(self) -> str:
+        return self.group.version
 
     @property
     def previous_campaign(self) -> str | None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from reports.documents import context as documents
 from reports.models import IndexRun
-from reports.presentation import CAMPAIGN, factor_chart
+from reports.presentation import factor_chart
 from reports.rendering.report import Report, load_report
 
 TEMPLATES = {"report": "reports/documents/report.html", "decision": "reports/documents/decision.html",
@@ -60,8 +60,13 @@ def pdf_context(report: Report, document: str = "report", *, agency_id: int | No
     campaign = report.campaign
     if document == "report":
         context = documents.report_context(report)
-        chart = factor_chart(report.presentation.group_figures(CAMPAIGN), whose=campaign.root.name, width=600)
-        context["chart"] = mark_safe(chart) if report.presentation.overall.n else ""
+        for table in context["tables"]:  # the chart of each version's first column: the campaign, or its first level
+            figures, whose = table["figures"], table["columns"][0] if table["columns"] else campaign.root.name
+            if not report.presentation.mixed:
+                whose = campaign.root.name
+            shown = report.presentation.overall.n and figures.factors
+            table["chart"] = mark_safe(factor_chart(figures, whose=whose, width=600)) if shown else ""
+        context["chart"] = context["tables"][0]["chart"]
         title = _("Report: %(campaign)s") % {"campaign": campaign.name}
     elif document == "decision":
         context = documents.decision_context(report)

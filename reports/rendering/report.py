@@ -25,6 +25,7 @@ from reports.presentation import (
 )
 from surveys.models import Campaign, CampaignAgency, Channel, Response, Scoring
 from surveys.models.campaigns import SampleMode
+from surveys.services.paper import PaperTally, paper_tallies, paper_total
 
 CHART_ROWS = 40  # agencies per ranking chart: a longer chart would not fit on one page
 WEAKEST_CRITERIA = 3
@@ -95,7 +96,7 @@ def _cover(report: Report) -> dict:
                 _("Survey period"),
                 _("%(start)s to %(end)s") % {"start": day(campaign.period_start), "end": day(campaign.period_end)},
             ),
-            (_("Methodology"), campaign.methodology.label),
+            (_("Methodology"), versions_text(report)),
             (_("Run number"), str(run.number)),
             (_("State of the run"), str(IndexRun.State(run.state).label)),
             (_("Computed at"), moment(run.computed_at)),
@@ -108,12 +109,24 @@ def _cover(report: Report) -> dict:
     }
 
 
+def versions_text(report: Report) -> str:
+    """The questionnaires used: "SIPAS 2017 …" for one, "Province-level agencies: SIPAS-2017; Communes: SIPAS-2023"
+    where the levels answered different versions."""
+    presentation = report.presentation
+    if not presentation.mixed:
+        return presentation.questionnaire.methodology.label
+    return "; ".join(f"{level.title}: {presentation.version_of(level.key)}" for level in presentation.levels)
+
+
+def paper(report: Report) -> PaperTally:
+    """The campaign's paper forms issued, returned and valid: the one source of these numbers (surveys.services.paper);
+    `issued` is None while not recorded for every agency that returned forms."""
+    return paper_total(paper_tallies(report.participants.values()).values())
+
+
 def _method(report: Report) -> dict:
     campaign, run = report.campaign, report.run
-    participants = list(report.participants.values())
-    issued = sum(p.forms_issued for p in participants)
-    returned = sum(p.forms_returned for p in participants)
-    valid = sum(p.forms_valid for p in participants)
+    forms = paper(report)
     counted = sum(report.channels.values())
     channel_labels = dict(Channel.choices)
     if campaign.sample_mode == SampleMode.VOLUME:
@@ -128,7 +141,7 @@ def _method(report: Report) -> dict:
             for kind, n in (campaign.level_samples or {}).items()
         ]
     return {
-        "methodology": campaign.methodology.label,
+        "methodology": versions_text(report),
         "scoring": str(Scoring(run.scoring).label) if run.scoring in Scoring.values else run.scoring,
         "positive_min": campaign.methodology.positive_min,
         "counted": count(run.responses_counted),
@@ -140,15 +153,15 @@ def _method(report: Report) -> dict:
             for c, n in sorted(report.channels.items(), key=lambda item: -item[1])
         ],
         "paper": {
-            "issued": count(issued),
-            "returned": count(returned),
-            "valid": count(valid),
-            "returned_share": number(100 * returned / issued) + " %" if issued else "—",
-            "valid_share": number(100 * valid / returned) + " %" if returned else "—",
+            "issued": count(forms.issued),
+            "returned": count(forms.returned),
+            "valid": count(forms.valid),
+            "returned_share": number(100 * forms.returned / forms.issued) + " %" if forms.issued else "—",
+            "valid_share": number(100 * forms.valid / forms.returned) + " %" if forms.returned else "—",
         },
         "samples": samples,
         "agencies": count(len(report.presentation.agencies)),
         "enough": count(sum(1 for r in report.presentation.agencies if r.enough_sample)),
         "ranking_note": ranking_note(),
-        "uncertainty_note": uncertainty_note(),
+        "uncertainty_note": uncertainty_note(parts=report.presentation.in_parts),
     }

@@ -20,9 +20,8 @@ from reports.presentation import (
     option_label,
     ranking_note,
     rule_label,
-    uncertainty_note,
 )
-from reports.rendering.report import Report, _cover, _method, load_report
+from reports.rendering.report import Report, _cover, _method, load_report, paper
 from sipas.cells import inert
 from surveys.models import Channel
 
@@ -124,50 +123,72 @@ def _yes_no(value: bool | None) -> str | None:
     return None if value is None else (_("Yes") if value else _("No"))
 
 
-def _figure_columns(report: Report) -> list[Column]:
-    factors = report.presentation.questionnaire.factors
+def _figure_columns(questionnaire=None) -> list[Column]:
+    """The headline columns, and with a questionnaire its parts and its factors' figures."""
+    factors = questionnaire.factors if questionnaire else []
+    parts = questionnaire.methodology.parts if questionnaire and questionnaire.in_parts else []
+    satisfaction = questionnaire.has_satisfaction if questionnaire else False
     return [
         Column(_("Responses"), 11, "count"),
         Column(_("SIPAS"), 9),
         Column(_("SIPAS, 95% interval: low"), 10),
         Column(_("SIPAS, 95% interval: high"), 10),
         Column(_("Overall satisfaction (HL)"), 12),
-        *[Column(_("Satisfaction %(factor)s") % {"factor": f.code}, 12) for f in factors],
+        *[Column(_("Part %(part)s") % {"part": p["code"]}, 10) for p in parts],
+        *[Column(_("Satisfaction %(factor)s") % {"factor": f.code}, 12) for f in factors if satisfaction],
         *[Column(_("Evaluation %(factor)s") % {"factor": f.code}, 12) for f in factors],
     ]
 
 
-def _figure_values(row: GroupRow | AgencyRow, figures: Figures) -> list:
+def _figure_values(row: GroupRow | AgencyRow, figures: Figures | None) -> list:
+    if figures is None:
+        return [row.n, row.sipas.value, *(row.sipas.bounds or [None, None]), row.hl.value]
     return [
         row.n,
         row.sipas.value,
         *(row.sipas.bounds or [None, None]),
         row.hl.value,
-        *[f.satisfaction.value for f in figures.factors],
+        *[p.index.value for p in figures.parts],
+        *[f.satisfaction.value for f in figures.factors if figures.has_satisfaction],
         *[f.evaluation.value for f in figures.factors],
     ]
 
 
 def _summary_sheet(book, report: Report, used: set[str]) -> None:
-    groups = report.presentation.groups
+    presentation = report.presentation
+    groups = presentation.groups
     marks = sorted({t.mark for group in groups for t in group.thresholds})
+    # One version: its factors for every group. Versions per level: the headline figures only, each level's
+    # factors being on its ranking sheet.
+    questionnaire = None if presentation.mixed else presentation.questionnaire
     columns = [
         Column(_("Group"), 34, "text"),
+        Column(_("Questionnaire"), 14, "text"),
         Column(_("Agencies"), 10, "count"),
         Column(_("Ranked"), 10, "count"),
-        *_figure_columns(report),
+        *_figure_columns(questionnaire),
         Column(_("Lowest SIPAS"), 11),
         Column(_("Highest SIPAS"), 11),
+        Column(_("Target"), 9),
+        Column(_("Ranked agencies meeting the target"), 14, "count"),
         *[Column(_("Agencies with SIPAS ≥ %(mark)s") % {"mark": f"{mark:g}"}, 14, "count") for mark in marks],
     ]
     rows = []
     for group in groups:
         thresholds = {t.mark: t.agencies for t in group.thresholds}
-        figures = report.presentation.group_figures(group.key)
+        figures = presentation.group_figures(group.key) if questionnaire else None
+        sipas = group.sipas.value if group.pooled_index else _("not pooled")
         rows.append(
-            [group.title, group.agencies, group.ranked, *_figure_values(group, figures),
-             group.sipas_min.value, group.sipas_max.value, *[thresholds.get(mark) for mark in marks]]
+            [group.title, group.version, group.agencies, group.ranked, group.n, sipas,
+             *_figure_values(group, figures)[2:], group.sipas_min.value, group.sipas_max.value, group.target,
+             group.meets_target if group.key != "campaign" else None, *[thresholds.get(mark) for mark in marks]]
         )  # fmt: skip
+    grades = [(level.title, g) for level in presentation.levels for g in level.group.grades]
+    if grades:
+        rows += [[], [_("Grade"), _("Level"), _("Lowest SIPAS"), _("Ranked agencies")]]
+        rows += [[g.label, title, g.lower, g.agencies] for title, g in grades]
+    if presentation.overall.pooled_note:
+        rows += [[], [presentation.overall.pooled_note]]
     rows += [
         [],
         *([label, value] for label, value in _cover(report)["rows"]),
@@ -185,15 +206,17 @@ RANKING_SHEETS = {
 
 
 def _ranking_sheet(book, report: Report, level, used: set[str]) -> None:
+    questionnaire = report.presentation.level_questionnaire(level.key)
     columns = [
         Column(_("Rank"), 7, "count"),
         Column(_("Code"), 10, "text"),
         Column(_("Agency"), 36, "text"),
-        *_figure_columns(report),
+        *_figure_columns(questionnaire),
         Column(_("Excluded responses"), 11, "count"),
         Column(_("Minimum sample"), 10, "count"),
         Column(_("Enough responses"), 10, "text"),
         Column(_("Meets the target"), 10, "text"),
+        Column(_("Grade"), 12, "text"),
         Column(_("Previous SIPAS"), 10),
         Column(_("Change in SIPAS"), 10),
         Column(_("Change beyond chance"), 11, "text"),
@@ -205,7 +228,7 @@ def _ranking_sheet(book, report: Report, level, used: set[str]) -> None:
         change = row.change
         rows.append(
             [row.rank, row.code, row.name, *_figure_values(row, report.presentation.figures(row)), row.excluded,
-             row.minimum, _yes_no(row.enough_sample), _yes_no(row.meets_target),
+             row.minimum, _yes_no(row.enough_sample), _yes_no(row.meets_target), row.grade or None,
              change.previous_sipas if change else None, change.sipas_change if change else None,
              _yes_no(change.real) if change else None, change.previous_rank if change else None,
              change.rank_change if change else None]
@@ -223,45 +246,60 @@ def _agency_values(row: AgencyRow) -> list:
     return [row.level_column, row.code, row.name, row.n]
 
 
+def _by_version(report: Report) -> list[tuple[str, object, list[AgencyRow]]]:
+    """Each version with its questionnaire and the agencies that answered it, and the suffix its sheets' names
+    carry ("" for a campaign with one version)."""
+    presentation = report.presentation
+    result = []
+    for code in presentation.versions:
+        rows = [row for level in presentation.levels if presentation.version_of(level.key) == code
+                for row in level.agencies]  # fmt: skip
+        suffix = f" – {code}" if presentation.mixed else ""
+        result.append((suffix, presentation.questionnaire_for(code), rows))
+    return result
+
+
 def _criteria_sheet(book, report: Report, used: set[str]) -> None:
     presentation = report.presentation
-    codes = [q.code for q in presentation.questionnaire.criteria]
-    labels = {q.code: q.label for q in presentation.questionnaire.criteria}
-    columns = [*_agency_columns(), *[Column(f"{code}\n{labels[code]}", 14) for code in codes]]
-    rows = (
-        [*_agency_values(row), *[c.index.value for c in presentation.figures(row).criteria]]
-        for row in presentation.agencies
-    )
-    _table(book, pgettext("sheet name", "Criteria"), used, columns, rows, freeze="E2")
+    for suffix, questionnaire, agencies in _by_version(report):
+        codes = [q.code for q in questionnaire.criteria]
+        labels = {q.code: q.label for q in questionnaire.criteria}
+        columns = [*_agency_columns(), *[Column(f"{code}\n{labels[code]}", 14) for code in codes]]
+
+        def values(row: AgencyRow, codes=codes) -> list:
+            criteria = {c.code: c.index.value for c in presentation.figures(row).criteria}
+            return [*_agency_values(row), *[criteria.get(code) for code in codes]]
+
+        _table(book, pgettext("sheet name", "Criteria") + suffix, used, columns, map(values, agencies), freeze="E2")
 
 
 def _facts_sheet(book, report: Report, used: set[str]) -> None:
     presentation = report.presentation
-    questionnaire = presentation.questionnaire
-    columns = [
-        *_agency_columns(),
-        *[
-            Column(f"{q.code}={option['code']}\n{q.label}: {option_label(option)}", 14)
-            for q in questionnaire.facts
-            for option in q.options
-        ],
-        *[Column(f"{option['code']}\n{option_label(option)}", 14) for q in questionnaire.needs for option in q.options],
-    ]
+    for suffix, questionnaire, agencies in _by_version(report):
+        shared = [*questionnaire.facts, *questionnaire.ratings]
+        columns = [
+            *_agency_columns(),
+            *[Column(f"{q.code}={option['code']}\n{q.label}: {option_label(option)}", 14)
+              for q in shared for option in q.options],
+            *[Column(f"{option['code']}\n{option_label(option)}", 14) for q in questionnaire.needs
+              for option in q.options],
+        ]  # fmt: skip
 
-    def values(row: AgencyRow) -> list:
-        figures = presentation.figures(row)
-        return [
-            *_agency_values(row),
-            *[option.share.value for fact in figures.facts for option in fact.options],
-            *[option.share.value for option in figures.expectations],
-        ]
+        def values(row: AgencyRow) -> list:
+            figures = presentation.figures(row)
+            return [
+                *_agency_values(row),
+                *[option.share.value for fact in (*figures.facts, *figures.ratings) for option in fact.options],
+                *[option.share.value for option in figures.expectations],
+            ]
 
-    _table(book, pgettext("sheet name", "Facts and expectations"), used, columns, map(values, presentation.agencies),
-           freeze="E2")  # fmt: skip
+        _table(book, pgettext("sheet name", "Facts and expectations") + suffix, used, columns, map(values, agencies),
+               freeze="E2")  # fmt: skip
 
 
 def _method_sheet(book, report: Report, used: set[str]) -> None:
     method = _method(report)
+    forms = paper(report)
     rows = [
         [_("Methodology"), method["methodology"]],
         [_("Scoring"), method["scoring"]],
@@ -272,11 +310,11 @@ def _method_sheet(book, report: Report, used: set[str]) -> None:
         [_("Channels allowed"), method["channels_allowed"]],
         *([_("Responses by channel: %(channel)s") % {"channel": Channel(c).label if c in Channel.values else c}, n]
           for c, n in sorted(report.channels.items())),
-        [_("Paper forms issued"), sum(p.forms_issued for p in report.participants.values())],
-        [_("Paper forms returned"), sum(p.forms_returned for p in report.participants.values())],
-        [_("Valid paper forms"), sum(p.forms_valid for p in report.participants.values())],
+        [_("Paper forms issued"), forms.issued if forms.issued is not None else "—"],
+        [_("Paper forms returned"), forms.returned],
+        [_("Valid paper forms"), forms.valid],
         *([_("Minimum sample"), line] for line in method["samples"]),
-        [_("Uncertainty"), uncertainty_note()],
+        [_("Uncertainty"), method["uncertainty_note"]],
         [_("Ranking"), ranking_note()],
         [_("Inputs checksum"), report.run.checksum],
     ]  # fmt: skip
@@ -314,13 +352,19 @@ def _comments_sheet(book, report: Report, used: set[str]) -> None:
 
 def _dictionary_sheet(book, report: Report, used: set[str]) -> None:
     """Every code the workbook uses, with its question and answer in words."""
-    questionnaire = report.presentation.questionnaire
-    rows = [
-        *([q.code, q.factor.label if q.factor_id else "", q.label] for q in questionnaire.criteria),
-        *([f"{q.code}={o['code']}", q.label, option_label(o)] for q in questionnaire.facts for o in q.options),
-        *([o["code"], q.label, option_label(o)] for q in questionnaire.needs for o in q.options),
-        *([f.code, _("Factor"), f.label] for f in questionnaire.factors),
-    ]  # fmt: skip
+    rows = []
+    for suffix, questionnaire, _agencies in _by_version(report):
+        if suffix:
+            rows.append([questionnaire.code, _("Questionnaire"), questionnaire.methodology.label])
+        rows += [
+            *([q.code, q.factor.label if q.factor_id else "", q.label] for q in questionnaire.criteria),
+            *([f"{q.code}={o['code']}", q.label, option_label(o)]
+              for q in (*questionnaire.facts, *questionnaire.ratings) for o in q.options),
+            *([o["code"], q.label, option_label(o)] for q in questionnaire.needs for o in q.options),
+            *([f.code, _("Factor"), f.label] for f in questionnaire.factors),
+            *([p["code"], _("Part"), f"{p.get('name', '')} ({_('weight')} {p.get('weight', 0):g})"]
+              for p in (questionnaire.methodology.parts if questionnaire.in_parts else [])),
+        ]  # fmt: skip
     columns = [Column(_("Code"), 12, "text"), Column(_("Question or factor"), 50, "text"),
                Column(_("Meaning"), 70, "text")]  # fmt: skip
     _table(book, pgettext("sheet name", "Data dictionary"), used, columns, rows)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from reports.models import ActionPlan, Appraisal, IndexRun
 from sipas.audit import record_audit
-from surveys.models import CampaignState
+from surveys.models import CampaignState, Methodology
+from surveys.services.methodology import weights_unconfirmed
 
 
 class PublicationError(Exception):
@@ -75,14 +76,38 @@ def appraise_run(
     return appraisal
 
 
+def run_versions(run: IndexRun) -> list[str]:
+    """The codes of the versions the run's agencies answered (the campaign's version for a run computed before
+    versions per level)."""
+    return run.summary.get("versions") or [run.campaign.methodology.code]
+
+
+def unconfirmed_versions(run: IndexRun) -> list[Methodology]:
+    """The versions of the run whose index combines parts by weights no officer has confirmed yet (one query)."""
+    return [
+        m for m in Methodology.objects.filter(code__in=run_versions(run)).order_by("code") if weights_unconfirmed(m)
+    ]
+
+
 def publish_run(*, run: IndexRun, acting_user) -> IndexRun:
-    """Publish an appraised run: its figures become the campaign's public results, for good."""
+    """Publish an appraised run: its figures become the campaign's public results, for good. Raises
+    PublicationError for a run that is not appraised or was replaced, and when a version it used combines parts
+    by weights no officer has confirmed against the Decision's text (surveys.services.methodology)."""
     with transaction.atomic():
-        run = IndexRun.objects.select_for_update().select_related("campaign").get(pk=run.pk)
+        run = IndexRun.objects.select_for_update().select_related("campaign__methodology").get(pk=run.pk)
         if run.state != IndexRun.State.APPRAISED:
             raise PublicationError(_("Only an appraised run can be published."))
         if run.campaign.runs.filter(number__gt=run.number).exists() or run.campaign.state != CampaignState.APPRAISED:
             raise PublicationError(_("A newer computation replaced this run: appraise the latest run."))
+        unconfirmed = unconfirmed_versions(run)
+        if unconfirmed:
+            raise PublicationError(
+                _(
+                    "The weights of %(versions)s are not confirmed: an officer checks them against the Decision's "
+                    "text and confirms them on the questionnaire's page before the results are published."
+                )
+                % {"versions": ", ".join(m.code for m in unconfirmed)}
+            )
         run.state = IndexRun.State.PUBLISHED
         run.published_at = timezone.now()
         run.published_by = acting_user
@@ -97,8 +122,10 @@ def publish_run(*, run: IndexRun, acting_user) -> IndexRun:
 def record_action_plan(
     *, campaign, agency: Agency, criterion: str, action: str, owner: str, due: datetime.date, acting_user
 ) -> ActionPlan:
-    """An agency leader's plan for a criterion of the campaign's questionnaire. Raises ValueError."""
-    if not campaign.methodology.questions.filter(code=criterion, role="criterion").exists():
+    """An agency leader's plan for a criterion of the questionnaire the agency answers (its level's version).
+    Raises ValueError."""
+    version_id = campaign.methodology_id_for_kind(agency.kind)
+    if not Methodology.objects.filter(pk=version_id, questions__code=criterion, questions__role="criterion").exists():
         raise ValueError(_("%(code)s is not a criterion of this questionnaire.") % {"code": criterion})
     if not action.strip() or not owner.strip():
         raise ValueError(_("Say what will be done and who is responsible."))

@@ -251,14 +251,73 @@ def test_ranking_lists_ranked_agencies_by_rank_then_unranked_with_not_enough_res
     run.agency_results.filter(agency__code="20.SNV").update(rank=None, enough_sample=False)
     run.agency_results.filter(agency__code="20.STP").update(rank=1)
 
+    html = text_of(browser(actors.officer_a).get("/index/ls-2026/ranking/department/"))
+
+    assert html.index("Sở Tư pháp") < html.index("Sở Nội vụ")
+    after_snv = html[html.index("Sở Nội vụ") :]
+    assert "not enough responses" in after_snv[:400]
+    assert 'href="/index/ls-2026/agency/20.SNV/"' in html
+    assert 'href="/index/ls-2026/agency/20.STP/"' in html
+    assert "Sở Nội vụ" not in text_of(browser(actors.officer_a).get(DASHBOARD)).split('id="level-department"')[1][:4000]
+
+
+def test_the_dashboard_shows_the_top_and_bottom_of_a_ranking_and_links_the_whole_ranking(actors, run, monkeypatch):
+    from reports import officer_views
+
+    monkeypatch.setattr(officer_views, "DASHBOARD_SHOWN", 1)
+    run.agency_results.filter(agency__code="20.SNV").update(rank=1)
+    run.agency_results.filter(agency__code="20.STP").update(rank=2)
+    sync_agencies([AgencyRow("06009", "Xã Giữa", AgencyKind.COMMUNE, "xã", "20")])
+    middle = run.agency_results.get(agency__code="20.STP")
+    middle.pk, middle.agency, middle.rank = None, Agency.objects.get(code="06009"), 2
+    middle.save()
+    run.agency_results.filter(agency__code="20.STP").update(rank=3)
+
     html = text_of(browser(actors.officer_a).get(DASHBOARD))
 
     department = html[html.index('id="level-department"') : html.index('id="level-commune"')]
-    assert department.index("Sở Tư pháp") < department.index("Sở Nội vụ")
-    after_snv = department[department.index("Sở Nội vụ") :]
-    assert "not enough responses" in after_snv[:400]
-    assert 'href="/index/ls-2026/agency/20.SNV/"' in department
-    assert 'href="/index/ls-2026/agency/20.STP/"' in department
+    assert "Sở Nội vụ" in department and "Sở Tư pháp" in department  # the top and the bottom
+    assert "Xã Giữa" not in department  # the middle of the ranking is on the ranking's own pages
+    assert "1 more ranked agency" in department
+    assert 'href="/index/ls-2026/ranking/department/"' in department
+
+
+def test_the_whole_ranking_is_shown_a_page_at_a_time(actors, run, monkeypatch):
+    from reports import officer_views
+
+    monkeypatch.setattr(officer_views, "RANKING_PAGE", 1)
+    run.agency_results.filter(agency__code="20.SNV").update(rank=1)
+    run.agency_results.filter(agency__code="20.STP").update(rank=2)
+    client = browser(actors.officer_a)
+
+    first, second = (
+        text_of(client.get(f"/index/ls-2026/ranking/department/?page={n}")).split("<tbody>")[1].split("</tbody>")[0]
+        for n in (1, 2)
+    )
+
+    assert "Sở Nội vụ" in first and "Sở Tư pháp" not in first
+    assert "Sở Tư pháp" in second and "Sở Nội vụ" not in second
+    page = text_of(client.get("/index/ls-2026/ranking/department/?page=2"))
+    assert "Page 2 of 2" in page
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 1
+
+
+@pytest.mark.parametrize("who", WRONG_ACTORS)
+def test_the_whole_ranking_is_a_404_for_the_wrong_actors(actors, run, who):
+    assert browser(getattr(actors, who)).get("/index/ls-2026/ranking/department/").status_code == 404
+
+
+def test_a_level_the_run_has_not_is_a_404(actors, run):
+    assert browser(actors.officer_a).get("/index/ls-2026/ranking/district/").status_code == 404
+
+
+def test_the_whole_ranking_query_count_is_pinned(actors, run, django_assert_num_queries):
+    client = browser(actors.officer_a)
+    client.get("/index/ls-2026/ranking/commune/")
+
+    # The session, the user, the officer's scope, the campaign, its latest run, the run's results and its groups.
+    with django_assert_num_queries(7):
+        client.get("/index/ls-2026/ranking/commune/")
 
 
 def test_dashboard_embeds_the_server_rendered_charts(actors, run):
@@ -288,9 +347,9 @@ def test_dashboard_query_count_is_pinned(actors, run, django_assert_num_queries)
     client = browser(actors.officer_a)
     client.get(DASHBOARD)  # session and language settle
 
-    # No response is counted: the runs, pending jobs, the latest run's results, groups, appraisals, factors and
-    # questions, besides the session, the user and the campaign.
-    with django_assert_num_queries(13):  # ... and the run's document jobs and the province's templates
+    # No response is counted: the runs, pending jobs, the latest run's results, groups, appraisals, the versions,
+    # their factors and questions, besides the session, the user and the campaign.
+    with django_assert_num_queries(14):  # ... and the run's document jobs and the province's templates
         client.get(DASHBOARD)
 
 
@@ -611,7 +670,7 @@ def test_an_agency_without_responses_shows_no_data_never_zero(actors, campaign):
     Response.objects.filter(campaign=campaign, agency__code="06004").delete()
     compute(campaign)
 
-    dashboard_text = plain(browser(actors.officer_a).get(DASHBOARD))
+    dashboard_text = plain(browser(actors.officer_a).get("/index/ls-2026/ranking/commune/"))
     response = browser(actors.officer_a).get("/index/ls-2026/agency/06004/")
 
     assert "Phường Đông Kinh not enough responses 0 — —" in dashboard_text

@@ -137,11 +137,12 @@ def test_rows_read_in_the_active_language():
     assert (Figure(None).text, Figure(None).interval_text) == ("—", "—")
 
 
-def test_a_whole_runs_rows_take_four_queries_whatever_the_number_of_agencies(run, django_assert_num_queries):
+def test_a_whole_runs_rows_take_six_queries_whatever_the_number_of_agencies(run, django_assert_num_queries):
     run = fresh(run)
 
-    # Its agency results (each with its minimum sample), its groups, then the questionnaire's factors and questions.
-    with django_assert_num_queries(4):
+    # Its agency results (each with its minimum sample and only what a ranking shows of its figures), its groups,
+    # the questionnaires (versions, factors, questions), then the agencies' whole figures for the documents.
+    with django_assert_num_queries(6):
         presentation = present_run(run)
         for group in presentation.groups:
             presentation.group_figures(group.key)

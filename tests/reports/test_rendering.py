@@ -199,9 +199,9 @@ def run(tree):
 
 def test_a_reports_rows_take_a_fixed_number_of_queries(run, django_assert_num_queries):
     # The run with its campaign, its agency results, groups, participants, channels, appraisal, comments, then the
-    # questionnaire's factors and questions when the rows below the headlines are first built.
-    # ... and the names of the campaigns the changes compare with.
-    with django_assert_num_queries(10):
+    # versions with their factors and questions when the rows below the headlines are first built, the paper forms
+    # counted (paper_tallies), and the names of the campaigns the changes compare with.
+    with django_assert_num_queries(12):
         report = rendering.load_report(run)
         rendering.pdf_context(report)
 
