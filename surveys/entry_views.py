@@ -201,7 +201,9 @@ class EntryPage:
             "form": form,
             "sections": form.sections(self.errors, focus),
             "errors": self.errors,
-            "scale": [{"code": o["code"], "label": localized_option(o)} for o in self.questions.scale],  # agency's version
+            "scale": [
+                {"code": o["code"], "label": localized_option(o)} for o in self.questions.scale
+            ],  # agency's version
             "today_count": entered_today(campaign=self.campaign, agency=self.agency, user=self.request.user),
             "entered_count": Response.objects.filter(
                 campaign=self.campaign, agency=self.agency, channel__in=ENTRY_CHANNELS

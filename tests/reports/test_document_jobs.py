@@ -64,7 +64,9 @@ def test_an_officer_asks_for_the_report_on_the_dashboard_and_any_officer_of_the_
 
 
 @pytest.mark.parametrize("who", ["officer_b", "manager", "staff"])
-def test_nobody_outside_the_campaign_reaches_a_document_job(client, actors, run, who, django_capture_on_commit_callbacks):
+def test_nobody_outside_the_campaign_reaches_a_document_job(
+    client, actors, run, who, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         job = enqueue_document(run=run, document="report", fmt="docx", acting_user=actors.officer_a)
     client.force_login(getattr(actors, who))
@@ -124,7 +126,9 @@ def test_the_cards_zip_holds_one_docx_per_agency(actors, run, django_capture_on_
         names = archive.namelist()
 
     assert job.state == Job.State.DONE, job.errors
-    assert sorted(names) == sorted(f"sipas-sipas-2026-run1-card-{code}.docx" for code in ("20.SNV", "20.STP", "06001", "06004"))
+    assert sorted(names) == sorted(
+        f"sipas-sipas-2026-run1-card-{code}.docx" for code in ("20.SNV", "20.STP", "06001", "06004")
+    )
 
 
 # --- The agency's leader and its card ---------------------------------------------------------------------------
@@ -224,7 +228,9 @@ def test_a_template_that_does_not_render_is_refused_and_the_previous_one_stays(c
     response = upload(client, run, "decision", content)
 
     assert response.status_code == 400
-    assert "mẫu cũ vẫn được giữ nguyên" in response.content.decode() or "previous one stays" in response.content.decode()
+    assert (
+        "mẫu cũ vẫn được giữ nguyên" in response.content.decode() or "previous one stays" in response.content.decode()
+    )
     template = DocumentTemplate.objects.get(kind="decision")
     with template.file.open("rb") as handle:
         assert handle.read() == good
@@ -256,9 +262,7 @@ def test_posters_of_every_agency_are_a_job_kept_until_the_agencies_change(
     assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
 
 
-def test_open_data_workbook_holds_numbers_a_vietnamese_excel_shows_with_its_comma(
-    client, run, publish_index_run
-):
+def test_open_data_workbook_holds_numbers_a_vietnamese_excel_shows_with_its_comma(client, run, publish_index_run):
     publish_index_run(run)
 
     response = client.get(f"/results/{run.campaign.slug}/data.xlsx")
