@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, AgencyKind
 from reports.models import IndexRun
@@ -161,7 +161,7 @@ def test_separate_duties_follow_their_setting(settings):
 def test_the_officer_who_computed_a_run_cannot_appraise_it(actors, computed_by_a, settings):
     settings.SEPARATE_APPRAISAL_DUTIES = True
 
-    with pytest.raises(PublicationError, match="You computed this run"):
+    with translation.override("en"), pytest.raises(PublicationError, match="You computed this run"):
         appraise_run(run=computed_by_a, approved=True, note="Đạt.", acting_user=actors.officer_a)
 
     computed_by_a.refresh_from_db()
