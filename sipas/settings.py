@@ -21,14 +21,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SIPAS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-# A development key exists only with DEBUG on (`make demo`). With DEBUG off the portal refuses to start without
-# SECRET_KEY: a key written in public source would let anyone forge sessions, and HASH_KEY below defaults to it.
-SECRET_KEY = env_str("SECRET_KEY") or ("django-insecure-sipas-development-key-do-not-deploy" if DEBUG else "")
+# A development key exists only for development: DEBUG on, or the embedded database (no DATABASE_URL, never a
+# deployment). A deployment (DATABASE_URL set) with DEBUG off refuses to start without SECRET_KEY: a key written in
+# public source would let anyone forge sessions, and HASH_KEY below defaults to it. `check --deploy` rejects the
+# development key wherever it is used (it is marked insecure).
+DEVELOPMENT = DEBUG or not env_str("DATABASE_URL")
+SECRET_KEY = env_str("SECRET_KEY") or ("django-insecure-sipas-development-key-do-not-deploy" if DEVELOPMENT else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set. With DEBUG off the portal needs a secret key of its own: set SECRET_KEY (for example "
-        "to the output of `python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or set DEBUG=true for "
-        "development."
+        "SECRET_KEY is not set. A deployment with DEBUG off needs a secret key of its own: set SECRET_KEY (for "
+        "example to the output of `python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or set DEBUG=true "
+        "for development."
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -339,11 +339,20 @@ def test_deploy_check_passes_with_a_production_configuration():
     assert process.returncode == 0, process.stdout + process.stderr
 
 
-def test_with_debug_off_the_portal_refuses_to_start_without_a_secret_key():
-    process = manage_check_deploy(DEBUG="false", ALLOWED_HOSTS="sipas.langson.gov.vn")
+def test_a_deployment_with_debug_off_refuses_to_start_without_a_secret_key():
+    process = manage_check_deploy(
+        DEBUG="false", ALLOWED_HOSTS="sipas.langson.gov.vn", DATABASE_URL="postgres://sipas@db.internal:5432/sipas"
+    )
 
     assert process.returncode != 0
     assert "SECRET_KEY is not set" in process.stderr
+
+
+def test_the_embedded_set_up_runs_commands_with_the_development_key_which_the_deploy_check_rejects():
+    process = manage_check_deploy(DEBUG="false", ALLOWED_HOSTS="sipas.langson.gov.vn")
+
+    assert "SECRET_KEY is not set" not in process.stderr
+    assert process.returncode != 0 and "security.W009" in process.stderr
 
 
 def test_with_debug_on_a_development_key_is_used_and_the_deploy_check_rejects_it():
