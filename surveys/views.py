@@ -30,11 +30,12 @@ FLOOD_WINDOW_SECONDS = 600
 
 
 def _find_link(token: str) -> SurveyLink | None:
-    return (
-        SurveyLink.objects.select_related("campaign__methodology", "agency", "service_point")
-        .filter(token=token)
-        .first()
-    )
+    """The link with what every citizen page shows of it, and the campaign's default version (the questions of
+    most agencies come from it: see question_set)."""
+    try:
+        return SurveyLink.objects.select_related("campaign__methodology", "agency", "service_point").get(token=token)
+    except SurveyLink.DoesNotExist:
+        return None
 
 
 def _unavailable(request, reason: str, link: SurveyLink | None = None):

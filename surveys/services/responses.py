@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, ServicePoint
-from surveys.models import Campaign, Methodology, Question, RespondentType, Response, ResponseFlag, SurveyLink
+from surveys.models import Campaign, Question, RespondentType, Response, ResponseFlag, SurveyLink
 from surveys.services.answers import QuestionSet, validate_answers
-from surveys.services.campaigns import accepts
+from surveys.services.campaigns import accepts, methodology_for
 from surveys.services.links import dossier_answered_elsewhere, keyed_hash
 from surveys.services.quality import flags_for
 
@@ -30,10 +30,11 @@ class SubmissionRejected(Exception):
 
 def question_set(campaign: Campaign, agency: Agency) -> QuestionSet:
     """The questions `agency` is asked in `campaign`: those of its level's version (the campaign's default version
-    where its level has none) that apply to its kind. Two queries: the version is read once and set on every
-    question, rather than joined to each question's row and its settings decoded once per question."""
-    version = Methodology.objects.get(pk=campaign.methodology_id_for_kind(agency.kind))
-    questions = list(Question.objects.filter(methodology=version).select_related("factor"))
+    where its level has none) that apply to its kind. The version is read once (not at all when the caller loaded
+    the campaign's default with it) and set on every question, rather than joined to each question's row."""
+    version = methodology_for(campaign, agency)
+    # Ordered by "order" alone: the model's default order also joins the version's table to sort by its code.
+    questions = list(Question.objects.filter(methodology=version).select_related("factor").order_by("order"))
     for question in questions:
         question.methodology = version
     scale = version.scale if questions else ()

@@ -169,6 +169,25 @@ def test_scaled_question_offers_the_five_levels(client, agency_link):
     assert values == ["1", "2", "3", "4", "5"]
 
 
+def test_wording_an_officer_wrote_is_shown_as_text_never_as_markup(client, agency_link, open_campaign):
+    """Scale levels and choices are escaped once per page (surveys.forms.SurveyForm.sections): still escaped."""
+    version = open_campaign.methodology
+    version.scale = [{**level, "label": f'<b class="x">Mức {level["code"]}</b> & "ổn"'} for level in version.scale]
+    version.save(update_fields=["scale"])
+    question = version.questions.exclude(options=[]).first()
+    question.options = [{**option, "label": "<script>alert(1)</script>"} for option in question.options]
+    question.save(update_fields=["options"])
+
+    html = client.get(form_url(agency_link)).content.decode()
+
+    assert "<script>alert" not in html and '<b class="x">' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b class=&quot;x&quot;&gt;Mức 5&lt;/b&gt; &amp; &quot;ổn&quot;" in html
+    doc = page(client.get(form_url(agency_link)))
+    labels = [text_of(label) for label in element(doc, "q-TC1").iter("label")]
+    assert labels[4] == '5 <b class="x">Mức 5</b> & "ổn"'
+
+
 def test_feedback_follow_ups_are_marked_to_hide_until_pa_is_yes(client, agency_link):
     doc = page(client.get(form_url(agency_link)))
 

@@ -208,6 +208,23 @@ def test_the_citizen_form_of_a_commune_shows_its_version(client, tree, level_cam
     assert "Trải nghiệm của gia đình" in html or "Your household" in html  # the version's own section title
 
 
+def test_the_citizen_form_reads_the_link_and_the_questions_only(
+    client, tree, level_campaign, django_assert_num_queries
+):
+    """Two queries where the agency answers the campaign's default version (read with the link), a third for a
+    level's own version: the version is read once, never per question."""
+    from surveys.services.links import ensure_reusable_links
+
+    ensure_reusable_links(campaign=level_campaign)
+    department = level_campaign.links.get(agency=tree["20.SNV"], single_use=False)
+    commune = level_campaign.links.get(agency=tree["06001"], single_use=False)
+
+    with django_assert_num_queries(2):
+        assert client.get(reverse("surveys:form", args=[department.token])).status_code == 200
+    with django_assert_num_queries(3):
+        assert client.get(reverse("surveys:form", args=[commune.token])).status_code == 200
+
+
 def test_submitting_checks_answers_against_the_agencys_version(tree, level_campaign):
     response, _created = submit_response(
         campaign=level_campaign, agency=tree["06001"], answers={"I_A1": 5, "HS": "1", "HS_PH": "4"},
