@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import secrets
 import signal
 import statistics
@@ -270,6 +271,33 @@ def drive(work, port: int, total: int, clients: int, tokens, plan) -> tuple[int,
         return sum(done), time.perf_counter() - started
 
 
+def cpu_seconds(server: subprocess.Popen) -> tuple[float, float]:
+    """(CPU seconds of the gunicorn master and its workers so far, CPU seconds of this process's finished
+    children: the client processes of drive(), whose pool is joined when it ends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == server.pid or ppid == server.pid:
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return total, children.ru_utime + children.ru_stime
+
+
+def measured(work, server, port: int, total: int, clients: int, tokens, plan) -> tuple[int, float, float, float]:
+    """drive() with the CPU it took: (units, wall seconds, server CPU seconds, client CPU seconds)."""
+    server_before, clients_before = cpu_seconds(server)
+    done, seconds = drive(work, port, total, clients, tokens, plan)
+    server_after, clients_after = cpu_seconds(server)
+    return done, seconds, server_after - server_before, clients_after - clients_before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="responses in the campaign (default 1,000,000)")
@@ -308,16 +336,26 @@ def main() -> None:
         try:
             drive(healthz_pairs, args.port, min(200, args.pairs), args.clients, tokens, plan)  # warm-up, untimed
             drive(flows, args.port, min(50, args.flows), args.clients, tokens, plan)
-            pairs, pair_seconds = drive(healthz_pairs, args.port, args.pairs, args.clients, tokens, plan)
-            done, flow_seconds = drive(flows, args.port, args.flows, args.clients, tokens, plan)
+            pairs, pair_seconds, pair_server, pair_client = measured(
+                healthz_pairs, server, args.port, args.pairs, args.clients, tokens, plan
+            )
+            done, flow_seconds, flow_server, flow_client = measured(
+                flows, server, args.port, args.flows, args.clients, tokens, plan
+            )
         finally:
             stop_server(server)
     finally:
         deleted = delete_flow_responses()
     pair_rate, flow_rate = pairs / pair_seconds, done / flow_seconds
     print(f"gunicorn, {args.workers} workers, {args.clients} client processes:")
-    print(f"  /healthz twice: {pairs} pairs in {pair_seconds:.2f} s = {pair_rate:.1f} pairs/s")
-    print(f"  citizen flow (GET form + POST answers): {done} flows in {flow_seconds:.2f} s = {flow_rate:.1f} flows/s")
+    print(
+        f"  /healthz twice: {pairs} pairs in {pair_seconds:.2f} s = {pair_rate:.1f} pairs/s; CPU per pair: server "
+        f"{pair_server / pairs * 1000:.2f} ms, clients {pair_client / pairs * 1000:.2f} ms"
+    )
+    print(
+        f"  citizen flow (GET form + POST answers): {done} flows in {flow_seconds:.2f} s = {flow_rate:.1f} flows/s; "
+        f"CPU per flow: server {flow_server / done * 1000:.2f} ms, clients {flow_client / done * 1000:.2f} ms"
+    )
     print(f"  ratio flow / pair: {flow_rate / pair_rate:.1%} (goal: at least 30%)")
     print(f"({deleted} responses stored by the bench deleted again)")
 
