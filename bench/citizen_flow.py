@@ -14,7 +14,9 @@ DATABASE_URL and REDIS_URL (the rate limit's cache). It is set up as behind the 
 (PROXY_COUNT=1, X-Forwarded-Proto: https), so each simulated citizen sends from its own address and the rate
 limit of one address does not stop the bench. Client processes (not threads: the client must not be held
 back by one interpreter) open one connection per request, as a sync worker closes it after each response;
-the counts are bounded and the server is stopped at the end.
+the counts are bounded and the server is stopped at the end. Each phase also reports the CPU time it took per
+pair and per flow: the server's (gunicorn's master and workers, from /proc) and the clients'; PostgreSQL's own
+processes are not counted. With both cores busy, as here, the ratio is about the pair's CPU over the flow's.
 """
 
 from __future__ import annotations

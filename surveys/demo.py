@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 import random
-import uuid
 
 from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind
-from surveys.models import Campaign, CampaignState, Channel, Methodology, Response
+from surveys.models import Campaign, CampaignState, Channel, Methodology, Response, new_client_id
 from surveys.services.campaigns import create_campaign, transition_campaign
 from surveys.services.links import ensure_reusable_links
 
@@ -59,7 +58,7 @@ def synthetic_responses(*, campaign: Campaign, count: int, seed: int = 1, batch:
                 Response(
                     campaign=campaign,
                     agency_id=participant.agency_id,
-                    client_id=uuid.uuid4(),  # fresh ids: a second run adds, never collides
+                    client_id=new_client_id(),  # fresh ids: a second run adds, never collides
                     channel=rng.choice([Channel.QR, Channel.QR, Channel.WEB, Channel.PAPER]),
                     respondent_type="organization" if rng.random() < 0.12 else "individual",
                     answers=answers,

@@ -6,14 +6,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
-import uuid
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from surveys.forms import SECTION_TITLES, localized_option
-from surveys.models import Channel, QuestionKind, RespondentType
+from surveys.models import Channel, QuestionKind, RespondentType, new_client_id
 from surveys.services.answers import TEXT_MAX, QuestionSet
 
 CHOICE_KINDS = (QuestionKind.YES_NO, QuestionKind.SINGLE, QuestionKind.PRIORITY3)
@@ -64,7 +63,7 @@ class PaperFormEntry(forms.Form):
         self.questions = questions
         self.fields["channel"].choices = [(channel, Channel(channel).label) for channel in channels]
         if not self.is_bound:
-            self.initial.setdefault("client_id", uuid.uuid4())
+            self.initial.setdefault("client_id", new_client_id())
             self.initial.setdefault("submitted_at", timezone.localdate())
             if channels:
                 self.initial.setdefault("channel", channels[0])

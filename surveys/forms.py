@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import uuid
 
 from django import forms
 from django.core import signing
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import QuestionKind, RespondentType
+from surveys.models import QuestionKind, RespondentType, new_client_id
 from surveys.models.methodology import pick_language
 from surveys.services.answers import QuestionSet
 
@@ -42,7 +41,7 @@ class SurveyForm(forms.Form):
         self.questions = questions
         self.scale = scale
         if not self.is_bound:
-            self.initial.setdefault("client_id", uuid.uuid4())
+            self.initial.setdefault("client_id", new_client_id())
             self.initial.setdefault("started", signing.dumps(timezone.now().timestamp(), salt=STARTED_SALT))
 
     def raw_answers(self) -> dict[str, object]:

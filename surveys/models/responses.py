@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import time
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, ServicePoint
 from surveys.models.campaigns import Channel
+
+
+def new_client_id() -> uuid.UUID:
+    """A response's `client_id` where the server makes one (the forms, an imported file without the column): a
+    UUID of version 7 (RFC 9562), the time in milliseconds followed by 74 random bits. Ids made in sequence
+    sort in sequence, so a file of a million rows adds its keys at one end of the index that keeps a response
+    once per campaign, instead of at a million random places of an index larger than the server's buffers
+    (measured: 1,000,000 rows imported at 15,926 rows/s against 11,256 with random ids, bench/README.md)."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC's variant
+    return uuid.UUID(int=value)
 
 
 class RespondentType(models.TextChoices):

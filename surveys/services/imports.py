@@ -39,6 +39,7 @@ from surveys.models import (
     RespondentType,
     Response,
     ResponseFlag,
+    new_client_id,
 )
 from surveys.services.answers import QuestionSet, validate_answers
 from surveys.services.quality import STRAIGHT_LINE_MIN_ANSWERS
@@ -188,7 +189,7 @@ class _ResponseFile:
             respondent_type = self._respondent_type(number, record["respondent_type"])
             channel = self._channel(number, record["channel"]) if has["channel"] else DEFAULT_CHANNEL
             submitted_at = self._submitted_at(number, record["submitted_at"]) if has["submitted_at"] else self.now
-            client_id = self._client_id(number, record["client_id"]) if has["client_id"] else str(uuid.uuid4())
+            client_id = self._client_id(number, record["client_id"]) if has["client_id"] else str(new_client_id())
             check = self.checks[agency.kind] if agency is not None else self.any_check
             answers, errors = validate_answers(check.questions, check.answered(record), strict_skips=True)
             for code, message in errors.items():

@@ -201,6 +201,7 @@ def test_each_visit_gets_a_fresh_client_id(client, agency_link):
     second = hidden_value(page(client.get(form_url(agency_link))), "client_id")
 
     assert uuid.UUID(first) != uuid.UUID(second)
+    assert uuid.UUID(first).version == uuid.UUID(second).version == 7
 
 
 def test_first_visit_gets_a_device_cookie(client, agency_link):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import time
 import unicodedata
 import uuid
 
@@ -140,10 +141,14 @@ def test_channel_from_the_file_is_kept(campaign, tmp_path):
     assert Response.objects.get().channel == "enumerator"
 
 
-def test_each_row_gets_its_own_client_id(campaign, tmp_path):
+def test_each_row_gets_its_own_time_ordered_client_id(campaign, tmp_path):
+    before = time.time_ns() // 1_000_000
     import_responses(campaign=campaign, source=csv_file(tmp_path, [row(), row()]))
+    after = time.time_ns() // 1_000_000
+
     ids = list(Response.objects.values_list("client_id", flat=True))
-    assert len(set(ids)) == 2 and all(client_id.version == 4 for client_id in ids)
+    assert len(set(ids)) == 2 and all(client_id.version == 7 for client_id in ids)
+    assert all(before <= client_id.int >> 80 <= after for client_id in ids)  # the import's own milliseconds
 
 
 def test_rows_imported_by_the_command_are_entered_by_nobody(campaign, tmp_path):
