@@ -59,15 +59,12 @@ def campaign_flags(request, slug: str):
         excluded=Count("pk", distinct=True, filter=Q(excluded=True)),
         undecided=Count("pk", distinct=True, filter=Q(decided_at__isnull=True)),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "campaign": campaign,
         "rules": _rule_counts(campaign),
         "summary": summary,
         "filters": filters,
         "page": page,
-        "page_query": query.urlencode(),
         "decisions_open": campaign.state != CampaignState.PUBLISHED,
         "tab": "flags",
     }

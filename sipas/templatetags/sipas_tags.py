@@ -11,3 +11,12 @@ def minutes(value) -> int | str:
     if not isinstance(value, timedelta):
         return ""
     return max(1, -(-int(value.total_seconds()) // 60))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    """The current address's query with `page` set to `number` (every filter of the list kept), for the
+    links of includes/pagination.html."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
